@@ -1,0 +1,43 @@
+using System.Collections.Immutable;
+using InferenceGateway.Core.Datastore;
+using InferenceGateway.Core.Metrics;
+
+namespace InferenceGateway.Core.Scheduling;
+
+/// <summary>What the scheduler knows about the request being placed.</summary>
+/// <param name="TargetModel">Model or adapter name after the weighted draw: what the server will see.</param>
+/// <param name="PromptBytes">The text the prefix index hashes: completions' prompt, chat's messages JSON.</param>
+/// <param name="SessionToken">Value of x-session-token, when present (session affinity).</param>
+public sealed record SchedulingRequest(
+    string RequestId,
+    string TargetModel,
+    CriticalityBand Criticality,
+    ReadOnlyMemory<byte> PromptBytes,
+    int EstimatedPromptTokens,
+    int? MaxTokens,
+    string? SessionToken);
+
+/// <summary>An endpoint as the scheduler sees it at decision time.</summary>
+/// <param name="Metrics">Null when unknown or stale.</param>
+/// <param name="InFlightRequests">Requests this picker sent that have not finished.</param>
+/// <param name="InFlightTokens">Estimated tokens (prompt + max output) of those requests.</param>
+public readonly record struct EndpointCandidate(
+    Endpoint Endpoint,
+    EndpointMetrics? Metrics,
+    int InFlightRequests,
+    long InFlightTokens);
+
+/// <summary>Primary endpoint first, then fallbacks; or a refusal.</summary>
+public sealed record SchedulingResult(ImmutableArray<Endpoint> Endpoints, string Profile, SchedulingRejection? Rejection)
+{
+    public bool IsRejected => Rejection is not null;
+}
+
+/// <summary>Why no endpoint was chosen. StatusCode is 429 (shed) or 503 (nothing eligible).</summary>
+public sealed record SchedulingRejection(int StatusCode, string Message);
+
+/// <summary>Places one request on the endpoints of a pool.</summary>
+public interface IScheduler
+{
+    SchedulingResult Schedule(SchedulingRequest request, ReadOnlySpan<EndpointCandidate> candidates);
+}

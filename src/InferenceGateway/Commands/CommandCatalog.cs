@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace InferenceGateway.Cli.Commands;
+
+/// <summary>The subcommands of the one CLI, in the order `--help` lists them. Each lives in its own file.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        // serve | epp | sim | bench | validate | crds (see docs/cli.md)
+        yield break;
+    }
+}
