@@ -1,0 +1,156 @@
+using System.IO.Hashing;
+using System.Text;
+using InferenceGateway.Api.Core;
+using InferenceGateway.Api.Local;
+using InferenceGateway.Api.Serialization;
+using InferenceGateway.Api.V1Alpha1;
+using InferenceGateway.Core.Datastore;
+
+namespace InferenceGateway.Core.Sources;
+
+/// <summary>
+/// One read of the configuration path: the manifest files (a single file, or every *.yaml, *.yml and *.json
+/// directly in a folder, in ordinal order), the resources they hold, every error, and a fingerprint of what was
+/// read so that unchanged input can be recognised without rebuilding.
+/// </summary>
+internal sealed record ManifestFileSet(
+    IReadOnlyList<string> Files,
+    SnapshotInputs Inputs,
+    IReadOnlyList<string> Errors,
+    ulong Fingerprint)
+{
+    private static readonly string[] Extensions = [".yaml", ".yml", ".json"];
+
+    public static bool IsManifestFile(string path)
+    {
+        foreach (var extension in Extensions)
+        {
+            if (path.EndsWith(extension, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static ManifestFileSet Read(string path)
+    {
+        var hash = new XxHash64();
+        var errors = new List<string>();
+        var files = new List<string>();
+        if (Directory.Exists(path))
+        {
+            try
+            {
+                foreach (var file in Directory.EnumerateFiles(path))
+                {
+                    if (IsManifestFile(file))
+                    {
+                        files.Add(file);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                errors.Add($"{path}: cannot list the folder: {e.Message}");
+            }
+
+            files.Sort(StringComparer.Ordinal);
+            if (files.Count == 0 && errors.Count == 0)
+            {
+                errors.Add($"{path}: the folder contains no .yaml, .yml or .json files");
+            }
+        }
+        else if (File.Exists(path))
+        {
+            files.Add(path);
+        }
+        else
+        {
+            errors.Add($"{path}: no such file or folder");
+        }
+
+        var documents = new List<ManifestDocument>();
+        foreach (var file in files)
+        {
+            Append(hash, file);
+            string text;
+            try
+            {
+                text = File.ReadAllText(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Also covers a file deleted between listing and reading.
+                errors.Add($"{file}: cannot read: {e.Message}");
+                continue;
+            }
+
+            Append(hash, text);
+            var result = ManifestReader.Read(text, file);
+            documents.AddRange(result.Documents);
+            foreach (var error in result.Errors)
+            {
+                errors.Add(error.ToString());
+            }
+        }
+
+        var inputs = Sort(documents, errors);
+        foreach (var error in errors)
+        {
+            Append(hash, error); // a changed failure (e.g. the file now missing) is a change worth reporting
+        }
+
+        return new(files, inputs, errors, hash.GetCurrentHashAsUInt64());
+    }
+
+    private static void Append(XxHash64 hash, string text)
+    {
+        hash.Append(Encoding.UTF8.GetBytes(text));
+        hash.Append([0]);
+    }
+
+    private static SnapshotInputs Sort(List<ManifestDocument> documents, List<string> errors)
+    {
+        var pools = new List<InferencePool>();
+        var models = new List<InferenceModel>();
+        var pods = new List<Pod>();
+        var staticLists = new List<StaticEndpoints>();
+        var seen = new Dictionary<(string Kind, ObjectKey Key), ManifestDocument>();
+        foreach (var document in documents)
+        {
+            var resource = document.Object;
+            var kind = resource.GetType().Name;
+            var key = SnapshotBuilder.KeyOf(resource);
+            if (!seen.TryAdd((kind, key), document))
+            {
+                // In a cluster the second would silently replace the first; in files it is almost surely a mistake.
+                var first = seen[(kind, key)];
+                errors.Add($"{document.Source}: document {document.DocumentIndex + 1}: {kind} {key} is already defined in {first.Source} document {first.DocumentIndex + 1}");
+                continue;
+            }
+
+            switch (resource)
+            {
+                case InferencePool pool:
+                    pools.Add(pool);
+                    break;
+                case InferenceModel model:
+                    models.Add(model);
+                    break;
+                case Pod pod:
+                    pods.Add(pod);
+                    break;
+                case StaticEndpoints list:
+                    staticLists.Add(list);
+                    break;
+                default:
+                    errors.Add($"{document.Source}: document {document.DocumentIndex + 1}: {kind} is not used by the file source");
+                    break;
+            }
+        }
+
+        return new SnapshotInputs(pools, models, pods, staticLists);
+    }
+}
