@@ -88,7 +88,19 @@ internal sealed record ManifestFileSet(
             }
 
             Append(hash, text);
-            var result = ManifestReader.Read(text, file);
+            ManifestReadResult result;
+            try
+            {
+                result = ManifestReader.Read(text, file);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The reader reports problems as errors; should it throw anyway, that is one more error, not a
+                // reason to stop watching or to drop the configuration in force.
+                errors.Add($"{file}: cannot read the manifests: {e.GetType().Name}: {e.Message}");
+                continue;
+            }
+
             documents.AddRange(result.Documents);
             foreach (var error in result.Errors)
             {

@@ -6,6 +6,8 @@ namespace InferenceGateway.TestSupport;
 /// <summary>
 /// Writes the manifests the file source reads (InferencePool, InferenceModel, v1 Pod, StaticEndpoints) as YAML
 /// text, so tests state only the fields they care about. Join documents with <see cref="Join"/>.
+/// Every string is double-quoted and every integer carries an explicit !!int tag: both are plain YAML 1.2, and
+/// neither depends on how the reader resolves untagged plain scalars.
 /// </summary>
 public static class ManifestYaml
 {
@@ -14,9 +16,9 @@ public static class ManifestYaml
     public static string Pool(string name, int targetPort = 8000, string ns = "default", IReadOnlyDictionary<string, string>? selector = null)
     {
         var text = new StringBuilder();
-        text.Append("apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: InferencePool\n");
+        text.Append("apiVersion: \"inference.networking.x-k8s.io/v1alpha1\"\nkind: \"InferencePool\"\n");
         AppendMetadata(text, name, ns, null, null);
-        text.Append("spec:\n  targetPortNumber: ").Append(targetPort.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        text.Append("spec:\n  targetPortNumber: !!int ").Append(targetPort.ToString(CultureInfo.InvariantCulture)).Append('\n');
         text.Append("  selector:\n");
         foreach (var (key, value) in selector ?? new Dictionary<string, string> { ["app"] = name })
         {
@@ -37,12 +39,12 @@ public static class ManifestYaml
         params (string Name, int? Weight)[] targets)
     {
         var text = new StringBuilder();
-        text.Append("apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: InferenceModel\n");
+        text.Append("apiVersion: \"inference.networking.x-k8s.io/v1alpha1\"\nkind: \"InferenceModel\"\n");
         AppendMetadata(text, name, ns, created, null);
         text.Append("spec:\n  modelName: ").Append(Quote(modelName)).Append('\n');
         if (criticality is not null)
         {
-            text.Append("  criticality: ").Append(criticality).Append('\n');
+            text.Append("  criticality: ").Append(Quote(criticality)).Append('\n');
         }
 
         text.Append("  poolRef:\n    name: ").Append(Quote(poolName)).Append('\n');
@@ -54,7 +56,7 @@ public static class ManifestYaml
                 text.Append("  - name: ").Append(Quote(targetName)).Append('\n');
                 if (weight is not null)
                 {
-                    text.Append("    weight: ").Append(weight.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                    text.Append("    weight: !!int ").Append(weight.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
                 }
             }
         }
@@ -72,7 +74,7 @@ public static class ManifestYaml
         DateTimeOffset? deleted = null)
     {
         var text = new StringBuilder();
-        text.Append("apiVersion: v1\nkind: Pod\n");
+        text.Append("apiVersion: \"v1\"\nkind: \"Pod\"\n");
         AppendMetadata(text, name, ns, null, deleted);
         text.Append("  labels:\n");
         foreach (var (key, value) in labels)
@@ -80,7 +82,7 @@ public static class ManifestYaml
             text.Append("    ").Append(Quote(key)).Append(": ").Append(Quote(value)).Append('\n');
         }
 
-        text.Append("status:\n  phase: Running\n");
+        text.Append("status:\n  phase: \"Running\"\n");
         if (ip is not null)
         {
             text.Append("  podIP: ").Append(Quote(ip)).Append('\n');
@@ -88,7 +90,7 @@ public static class ManifestYaml
 
         if (ready is not null)
         {
-            text.Append("  conditions:\n  - type: Ready\n    status: ").Append(Quote(ready)).Append('\n');
+            text.Append("  conditions:\n  - type: \"Ready\"\n    status: ").Append(Quote(ready)).Append('\n');
         }
 
         return text.ToString();
@@ -97,12 +99,12 @@ public static class ManifestYaml
     public static string StaticEndpoints(string name, string poolName, IEnumerable<string> endpoints, string ns = "default", string? engineType = null)
     {
         var text = new StringBuilder();
-        text.Append("apiVersion: inference-gateway.io/v1alpha1\nkind: StaticEndpoints\n");
+        text.Append("apiVersion: \"inference-gateway.io/v1alpha1\"\nkind: \"StaticEndpoints\"\n");
         AppendMetadata(text, name, ns, null, null);
         text.Append("spec:\n  poolName: ").Append(Quote(poolName)).Append('\n');
         if (engineType is not null)
         {
-            text.Append("  engineType: ").Append(engineType).Append('\n');
+            text.Append("  engineType: ").Append(Quote(engineType)).Append('\n');
         }
 
         text.Append("  endpoints:\n");
