@@ -59,13 +59,14 @@ public sealed class FileConfigurationSource : BackgroundService
         ConfigurationLoadResult result;
         lock (_loadGate)
         {
-            var files = ManifestFileSet.Read(_options.Path);
-            if (_lastLoad is not null && files.Fingerprint == _lastAttemptFingerprint)
+            var raw = ManifestFileSet.ReadRaw(_options.Path);
+            if (_lastLoad is not null && raw.Fingerprint == _lastAttemptFingerprint)
             {
                 return _lastLoad;
             }
 
-            _lastAttemptFingerprint = files.Fingerprint;
+            _lastAttemptFingerprint = raw.Fingerprint;
+            var files = ManifestFileSet.Parse(raw);
             result = files.Errors.Count > 0 ? Fail(files.Files, files.Errors, []) : Apply(files);
             Volatile.Write(ref _lastLoad, result);
         }

@@ -34,11 +34,15 @@ internal sealed record ManifestFileSet(
         return false;
     }
 
-    public static ManifestFileSet Read(string path)
+    /// <summary>
+    /// The cheap half of a read: lists and reads the files and fingerprints names, contents and I/O errors. The
+    /// periodic check stops here when the fingerprint has not changed.
+    /// </summary>
+    public static RawManifestFiles ReadRaw(string path)
     {
         var hash = new XxHash64();
         var errors = new List<string>();
-        var files = new List<string>();
+        var paths = new List<string>();
         if (Directory.Exists(path))
         {
             try
@@ -47,7 +51,7 @@ internal sealed record ManifestFileSet(
                 {
                     if (IsManifestFile(file))
                     {
-                        files.Add(file);
+                        paths.Add(file);
                     }
                 }
             }
@@ -56,38 +60,53 @@ internal sealed record ManifestFileSet(
                 errors.Add($"{path}: cannot list the folder: {e.Message}");
             }
 
-            files.Sort(StringComparer.Ordinal);
-            if (files.Count == 0 && errors.Count == 0)
+            paths.Sort(StringComparer.Ordinal);
+            if (paths.Count == 0 && errors.Count == 0)
             {
                 errors.Add($"{path}: the folder contains no .yaml, .yml or .json files");
             }
         }
         else if (File.Exists(path))
         {
-            files.Add(path);
+            paths.Add(path);
         }
         else
         {
             errors.Add($"{path}: no such file or folder");
         }
 
-        var documents = new List<ManifestDocument>();
-        foreach (var file in files)
+        var files = new List<(string Path, string Text)>(paths.Count);
+        foreach (var file in paths)
         {
             Append(hash, file);
-            string text;
             try
             {
-                text = File.ReadAllText(file);
+                var text = File.ReadAllText(file);
+                Append(hash, text);
+                files.Add((file, text));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // Also covers a file deleted between listing and reading.
                 errors.Add($"{file}: cannot read: {e.Message}");
-                continue;
             }
+        }
 
-            Append(hash, text);
+        foreach (var error in errors)
+        {
+            Append(hash, error); // a different failure (e.g. the file now missing) is a change worth reporting
+        }
+
+        return new RawManifestFiles(paths, files, errors, hash.GetCurrentHashAsUInt64());
+    }
+
+    /// <summary>The expensive half: parses, validates and sorts the documents by kind.</summary>
+    public static ManifestFileSet Parse(RawManifestFiles raw)
+    {
+        var errors = new List<string>(raw.Errors);
+        var documents = new List<ManifestDocument>();
+        foreach (var (file, text) in raw.Contents)
+        {
             ManifestReadResult result;
             try
             {
@@ -109,12 +128,7 @@ internal sealed record ManifestFileSet(
         }
 
         var inputs = Sort(documents, errors);
-        foreach (var error in errors)
-        {
-            Append(hash, error); // a changed failure (e.g. the file now missing) is a change worth reporting
-        }
-
-        return new(files, inputs, errors, hash.GetCurrentHashAsUInt64());
+        return new(raw.Files, inputs, errors, raw.Fingerprint);
     }
 
     private static void Append(XxHash64 hash, string text)
@@ -166,3 +180,10 @@ internal sealed record ManifestFileSet(
         return new SnapshotInputs(pools, models, pods, staticLists);
     }
 }
+
+/// <summary>The files under the configuration path as text, before parsing.</summary>
+internal sealed record RawManifestFiles(
+    IReadOnlyList<string> Files,
+    IReadOnlyList<(string Path, string Text)> Contents,
+    IReadOnlyList<string> Errors,
+    ulong Fingerprint);
