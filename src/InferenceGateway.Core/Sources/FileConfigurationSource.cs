@@ -41,7 +41,10 @@ public sealed class FileConfigurationSource : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>The most recent load attempt that found something new (null before the first).</summary>
+    /// <summary>
+    /// The most recent load attempt that found something new (null before the first). Recorded just after the
+    /// snapshot is published, so a datastore Changed handler still sees the previous attempt here.
+    /// </summary>
     public ConfigurationLoadResult? LastLoad => Volatile.Read(ref _lastLoad);
 
     /// <summary>The load whose configuration is in force (null while none has succeeded).</summary>
@@ -75,16 +78,21 @@ public sealed class FileConfigurationSource : BackgroundService
         return result;
     }
 
-    /// <summary>Loads the configuration (failing start when <see cref="FileConfigurationSourceOptions.FailOnInitialLoadError"/>), then starts watching.</summary>
+    /// <summary>
+    /// Starts watching and loads the configuration; a failed load fails start (with every error in the exception)
+    /// when <see cref="FileConfigurationSourceOptions.FailOnInitialLoadError"/> is on.
+    /// </summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Watch first: an edit made while the first load runs is then noticed, not missed until the next poll.
+        StartWatching();
         var initial = Reload();
         if (!initial.Succeeded && _options.FailOnInitialLoadError)
         {
+            StopWatching();
             throw new ConfigurationLoadException(initial);
         }
 
-        StartWatching();
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -236,10 +236,11 @@ public sealed class FileConfigurationSourceTests : IDisposable
 
         _folder.WriteAtomically("pool.yaml", Config(ManifestYaml.Model("m2", "qwen", "pool"), ManifestYaml.Pod("pod-2", "127.0.0.3", AppLlm)));
 
-        await Wait.UntilAsync(() => _datastore.Current.Models.ContainsKey("qwen"), "the edit adding model qwen is applied");
+        // LastLoad is recorded just after the publish: wait for it, not only for the snapshot.
+        await Wait.UntilAsync(() => source.LastLoad is { Succeeded: true, SnapshotVersion: 2 }, "the edit is loaded");
+        Assert.True(_datastore.Current.Models.ContainsKey("qwen"));
         Assert.Equal(["127.0.0.2:8000", "127.0.0.3:8000"], _datastore.Current.Endpoints.Select(e => e.Address));
-        Assert.True(source.LastLoad!.Succeeded);
-        Assert.Equal(_datastore.Current.Version, source.LastLoad.SnapshotVersion);
+        Assert.Equal(2, _datastore.Current.Version);
     }
 
     [Fact]
@@ -290,8 +291,9 @@ public sealed class FileConfigurationSourceTests : IDisposable
 
         _folder.WriteAtomically("pool.yaml", Config(ManifestYaml.Model("m2", "qwen", "pool")));
 
-        await Wait.UntilAsync(() => _datastore.Current.Models.ContainsKey("qwen"), "the fixed edit is applied");
-        Assert.True(source.LastLoad!.Succeeded);
+        await Wait.UntilAsync(() => source.LastLoad is { Succeeded: true }, "the fixed edit is loaded");
+        Assert.True(_datastore.Current.Models.ContainsKey("qwen"));
+        Assert.Equal(2, _datastore.Current.Version);
     }
 
     [Fact]
@@ -339,6 +341,27 @@ public sealed class FileConfigurationSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Poll_FakeClock_ReloadsWhenThePollIntervalElapses()
+    {
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var time = new FakeTimeProvider(start);
+        var path = _folder.WriteAtomically("pool.yaml", Config());
+        var source = Create(path, time, o => (o.WatchFileSystem, o.PollInterval) = (false, TimeSpan.FromMinutes(1)));
+        await source.StartAsync(CancellationToken.None);
+        _started.Add(source);
+
+        _folder.WriteAtomically("pool.yaml", Config(ManifestYaml.Model("m2", "qwen", "pool")));
+
+        await Wait.UntilAsync(() =>
+        {
+            time.Advance(TimeSpan.FromMinutes(1)); // only the injected clock drives the poll
+            return source.LastLoad!.SnapshotVersion == 2;
+        }, "the poll on the fake clock applies the edit");
+        Assert.True(_datastore.Current.Models.ContainsKey("qwen"));
+        Assert.True(source.LastLoad!.CompletedAt >= start.AddMinutes(1));
+    }
+
+    [Fact]
     public async Task StartAsync_InitialFailureTolerated_LoadsOnceFileBecomesValid()
     {
         var path = _folder.PathOf("pool.yaml");
@@ -348,7 +371,7 @@ public sealed class FileConfigurationSourceTests : IDisposable
 
         _folder.WriteAtomically("pool.yaml", Config());
 
-        await Wait.UntilAsync(() => _datastore.Current.HasPool, "the configuration is loaded once it appears");
-        Assert.True(source.LastLoad!.Succeeded);
+        await Wait.UntilAsync(() => source.LastLoad is { Succeeded: true }, "the configuration is loaded once it appears");
+        Assert.True(_datastore.Current.HasPool);
     }
 }
