@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using InferenceGateway.Simulator.Engines;
 using InferenceGateway.Simulator.Tokens;
@@ -28,6 +29,7 @@ public sealed class SimulatorServer : IAsyncDisposable
     private static readonly byte[] FrameEnd = "\n\n"u8.ToArray();
     private static readonly byte[] DoneFrame = "data: [DONE]\n\n"u8.ToArray();
     private const int DefaultRandomOutputTokens = 128;
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly SimulatorOptions _options;
     private readonly TimeProvider _time;
@@ -296,7 +298,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         }
 
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             WriteEnvelope(writer, response, response.Chat ? "chat.completion" : "text_completion");
@@ -338,7 +340,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         http.Headers.CacheControl = "no-cache";
         await http.StartAsync(cancellationToken).ConfigureAwait(false);
         var buffer = new ArrayBufferWriter<byte>(512);
-        await using var writer = new Utf8JsonWriter(buffer);
+        await using var writer = new Utf8JsonWriter(buffer, WriterOptions);
         var produced = 0;
         while (await stream.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -498,7 +500,7 @@ public sealed class SimulatorServer : IAsyncDisposable
     private async Task ModelsAsync(HttpContext context)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("object", "list");
