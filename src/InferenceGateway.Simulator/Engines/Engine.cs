@@ -32,7 +32,15 @@ public sealed class Engine
     private TimeSpan _now;
     private TimeSpan _stepStart;
     private TimeSpan _stepEnd;
-    private EngineCounters _counters;
+    private long _promptTokens;
+    private long _generationTokens;
+    private long _prefixQueries;
+    private long _prefixHits;
+    private long _finished;
+    private long _cancelled;
+    private long _rejected;
+    private long _preemptions;
+    private long _steps;
 
     public Engine(EngineOptions options)
     {
@@ -61,7 +69,8 @@ public sealed class Engine
 
     public double KvCacheUsage => (double)_kv.UsedCount / _kv.Total;
 
-    public EngineCounters Counters => _counters;
+    public EngineCounters Counters => new(
+        _promptTokens, _generationTokens, _prefixQueries, _prefixHits, _finished, _cancelled, _rejected, _preemptions, _steps);
 
     /// <summary>Queues a request that arrived at virtual time <paramref name="now"/>.</summary>
     public SubmitResult Submit(EngineRequest request, TimeSpan now)
@@ -77,7 +86,7 @@ public sealed class Engine
         if (result != SubmitResult.Accepted)
         {
             request.Status = EngineRequestStatus.Rejected;
-            _counters = _counters with { RequestsRejected = _counters.RequestsRejected + 1 };
+            _rejected++;
             return result;
         }
 
@@ -186,7 +195,7 @@ public sealed class Engine
         _inStep = true;
         _stepStart = now;
         _stepEnd = now + duration;
-        _counters = _counters with { Steps = _counters.Steps + 1 };
+        _steps++;
         return duration;
     }
 
@@ -277,7 +286,7 @@ public sealed class Engine
             running,
             waiting,
             loaded,
-            _counters,
+            Counters,
             _ttft.Snapshot(),
             _e2e.Snapshot(),
             _queueTime.Snapshot());
@@ -358,11 +367,8 @@ public sealed class Engine
                 candidate.AdmittedPending = true;
                 candidate.CachedTokens = computed;
                 _queueTime.Record(_now - candidate.ArrivalTime);
-                _counters = _counters with
-                {
-                    PrefixCacheQueries = _counters.PrefixCacheQueries + candidate.PromptTokens,
-                    PrefixCacheHits = _counters.PrefixCacheHits + computed,
-                };
+                _prefixQueries += candidate.PromptTokens;
+                _prefixHits += computed;
             }
 
             candidate.Status = EngineRequestStatus.Running;
@@ -397,12 +403,12 @@ public sealed class Engine
         var index = request.GeneratedTokens;
         request.GeneratedTokens = index + 1;
         request.TotalTokens++;
-        _counters = _counters with { GenerationTokens = _counters.GenerationTokens + 1 };
+        _generationTokens++;
         if (index == 0)
         {
             request.FirstTokenTime = _now;
             _ttft.Record(_now - request.ArrivalTime);
-            _counters = _counters with { PromptTokens = _counters.PromptTokens + request.PromptTokens };
+            _promptTokens += request.PromptTokens;
             sink.OnEvent(new EngineEvent(EngineEventKind.FirstToken, request, _now, 0));
         }
         else
@@ -419,7 +425,7 @@ public sealed class Engine
         request.Status = EngineRequestStatus.Finished;
         request.FinishedTime = _now;
         _e2e.Record(_now - request.ArrivalTime);
-        _counters = _counters with { RequestsFinished = _counters.RequestsFinished + 1 };
+        _finished++;
         sink.OnEvent(new EngineEvent(EngineEventKind.Finished, request, _now, request.GeneratedTokens));
         return true;
     }
@@ -454,7 +460,7 @@ public sealed class Engine
         request.ScheduledTokens = 0;
         request.Preemptions++;
         request.Status = EngineRequestStatus.Waiting;
-        _counters = _counters with { Preemptions = _counters.Preemptions + 1 };
+        _preemptions++;
         EnqueueWaiting(request, atFront: true);
     }
 
@@ -475,7 +481,7 @@ public sealed class Engine
         request.Status = EngineRequestStatus.Cancelled;
         request.CancelRequested = false;
         request.FinishedTime = _now;
-        _counters = _counters with { RequestsCancelled = _counters.RequestsCancelled + 1 };
+        _cancelled++;
     }
 
     private bool AdapterAdmissible(int adapterId)
@@ -506,7 +512,7 @@ public sealed class Engine
             var resident = _slotAdapter[s];
             if (resident == adapterId)
             {
-                _slotLastUsed[s] = _counters.Steps;
+                _slotLastUsed[s] = _steps;
                 return false;
             }
 
@@ -522,7 +528,7 @@ public sealed class Engine
         }
 
         _slotAdapter[victim] = adapterId;
-        _slotLastUsed[victim] = _counters.Steps;
+        _slotLastUsed[victim] = _steps;
         return true;
     }
 

@@ -13,9 +13,6 @@ public enum EngineEventKind
 
     /// <summary>All requested tokens generated (follows the last token event); Value = generated tokens.</summary>
     Finished,
-
-    /// <summary>KV memory ran out: the request's KV was freed and it went back to the waiting queue.</summary>
-    Preempted,
 }
 
 /// <summary>What happened to a request in a step, at virtual time <see cref="Time"/> (the step's end).</summary>

@@ -40,6 +40,12 @@ public sealed class EngineHost : IAsyncDisposable
     /// <summary>Queues a request; its State must be an <see cref="IEngineEventSink"/> to receive its events.</summary>
     public SubmitResult Submit(EngineRequest request)
     {
+        if (_loop is { IsFaulted: true } failed)
+        {
+            // A bug in the engine must not leave requests waiting forever.
+            throw new InvalidOperationException("The engine loop has failed.", failed.Exception);
+        }
+
         bool wake;
         SubmitResult result;
         lock (_gate)

@@ -82,6 +82,8 @@ public sealed class SimulatorServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         configureLogging?.Invoke(builder.Logging);
+        // Long streams must not hold a shutdown for the default 30 s.
+        builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(2));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
