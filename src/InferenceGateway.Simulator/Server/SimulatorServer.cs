@@ -250,7 +250,7 @@ public sealed class SimulatorServer : IAsyncDisposable
                 ? await StreamAsync(response, stream, cancellationToken).ConfigureAwait(false)
                 : await CompleteAsync(response, stream, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (cancellationToken.IsCancellationRequested && exception is OperationCanceledException or IOException)
         {
             // The client went away; the finally block frees the request's slot and KV.
         }
