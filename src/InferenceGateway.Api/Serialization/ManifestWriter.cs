@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using InferenceGateway.Api.Meta;
-using InferenceGateway.Api.Schema;
 
 namespace InferenceGateway.Api.Serialization;
 
@@ -14,13 +13,12 @@ public static class ManifestWriter
 {
     private static readonly JsonSerializerOptions IndentedOptions = new(KubernetesJson.Options) { WriteIndented = true, IndentSize = 4 };
 
-    /// <summary>The object as a JSON tree: fields in schema order, map keys sorted, nulls omitted.</summary>
+    /// <summary>The object as a JSON tree: keys sorted, nulls omitted.</summary>
     public static JsonObject ToJsonNode(KubernetesObject resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        var node = JsonSerializer.SerializeToNode(resource, resource.GetType(), KubernetesJson.Options)!.AsObject();
-        var kind = ResourceKinds.For(resource);
-        return kind is null ? node : (JsonObject)Normalize(node, kind.Schema)!;
+        var node = JsonSerializer.SerializeToNode(resource, resource.GetType(), KubernetesJson.Options);
+        return (JsonObject)Sorted(node)!;
     }
 
     /// <summary>One YAML document per resource, separated by `---`.</summary>
@@ -54,14 +52,18 @@ public static class ManifestWriter
 
     public static string ToJson(KubernetesObject resource) => ToJson([resource]);
 
-    /// <summary>Recreates objects with properties in schema order and map keys sorted, so output is stable.</summary>
-    private static JsonNode? Normalize(JsonNode? node, SchemaNode schema)
+    /// <summary>
+    /// Recreates the tree with keys sorted at every level: kubectl prints custom resources from unstructured maps,
+    /// so its YAML and JSON both list keys alphabetically (which puts apiVersion, kind, metadata, spec, status
+    /// in that order).
+    /// </summary>
+    private static JsonNode? Sorted(JsonNode? node)
     {
         switch (node)
         {
-            case JsonObject obj when schema.AdditionalProperties is not null:
+            case JsonObject obj:
             {
-                var keys = new List<string>();
+                var keys = new List<string>(obj.Count);
                 foreach (var (key, _) in obj)
                 {
                     keys.Add(key);
@@ -71,47 +73,28 @@ public static class ManifestWriter
                 var result = new JsonObject();
                 foreach (var key in keys)
                 {
-                    result[key] = Normalize(obj[key]?.DeepClone(), schema.AdditionalProperties);
-                }
-
-                return result;
-            }
-
-            case JsonObject obj when schema.Properties.Count > 0:
-            {
-                var result = new JsonObject();
-                foreach (var (name, property) in schema.Properties)
-                {
-                    if (obj[name] is { } child)
+                    if (obj[key] is { } child)
                     {
-                        result[name] = Normalize(child.DeepClone(), property);
-                    }
-                }
-
-                foreach (var (key, child) in obj)
-                {
-                    if (!result.ContainsKey(key) && child is not null)
-                    {
-                        result[key] = child.DeepClone();
+                        result[key] = Sorted(child);
                     }
                 }
 
                 return result;
             }
 
-            case JsonArray array when schema.Items is not null:
+            case JsonArray array:
             {
                 var result = new JsonArray();
                 foreach (var item in array)
                 {
-                    result.Add(Normalize(item?.DeepClone(), schema.Items));
+                    result.Add(Sorted(item));
                 }
 
                 return result;
             }
 
             default:
-                return node;
+                return node?.DeepClone();
         }
     }
 }

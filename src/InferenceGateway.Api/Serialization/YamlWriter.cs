@@ -85,7 +85,7 @@ internal static partial class YamlWriter
         }
     }
 
-    private static string Key(string key) => NeedsQuotes(key) ? DoubleQuoted(key) : key;
+    private static string Key(string key) => Text(key, -1);
 
     private static string Scalar(JsonNode? node, int indent) => node switch
     {
@@ -103,34 +103,47 @@ internal static partial class YamlWriter
         _ => "null",
     };
 
+    /// <summary>
+    /// go-yaml's choice of style: plain when safe; double quotes for text that would read as another type
+    /// ("True", "8000", "", timestamps) or holds control characters; single quotes for other text a plain
+    /// scalar cannot hold ("a: b", "- x"); a literal block for multi-line text. A negative indent means a key.
+    /// </summary>
     private static string Text(string value, int indent)
     {
-        if (!NeedsQuotes(value))
+        if (value.Length == 0 || ReadsAsNonString().IsMatch(value))
         {
-            return value;
+            return DoubleQuoted(value);
         }
 
-        return CanBeLiteralBlock(value) ? LiteralBlock(value, indent) : DoubleQuoted(value);
+        if (HasSpecialCharacters(value))
+        {
+            return indent >= 0 && CanBeLiteralBlock(value) ? LiteralBlock(value, indent) : DoubleQuoted(value);
+        }
+
+        return IsPlainSafe(value) ? value : "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
     }
 
     /// <summary>True when a plain scalar would not read back as this exact string.</summary>
-    internal static bool NeedsQuotes(string value)
+    internal static bool NeedsQuotes(string value) =>
+        value.Length == 0 || ReadsAsNonString().IsMatch(value) || HasSpecialCharacters(value) || !IsPlainSafe(value);
+
+    private static bool IsPlainSafe(string value)
     {
-        if (value.Length == 0 || char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1]))
+        if (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1]))
         {
-            return true;
+            return false;
         }
 
         if ("-?:,[]{}#&*!|>'\"%@`".Contains(value[0]) || value.EndsWith(':'))
         {
-            return true;
+            return false;
         }
 
-        if (value.Contains(": ", StringComparison.Ordinal) || value.Contains(" #", StringComparison.Ordinal) || value.Contains(":\t", StringComparison.Ordinal))
-        {
-            return true;
-        }
+        return !value.Contains(": ", StringComparison.Ordinal) && !value.Contains(" #", StringComparison.Ordinal);
+    }
 
+    private static bool HasSpecialCharacters(string value)
+    {
         foreach (var c in value)
         {
             if (char.IsControl(c) || c is '\u2028' or '\u2029' or '\uFEFF' || char.IsSurrogate(c))
@@ -139,7 +152,7 @@ internal static partial class YamlWriter
             }
         }
 
-        return ReadsAsNonString().IsMatch(value);
+        return false;
     }
 
     private static bool CanBeLiteralBlock(string value)
