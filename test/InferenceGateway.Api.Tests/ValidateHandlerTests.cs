@@ -63,6 +63,15 @@ public sealed class ValidateHandlerTests : IDisposable
     }
 
     [Fact]
+    public void Run_NoPaths_ExitTwoWithUsage()
+    {
+        var exit = Run();
+
+        Assert.Equal(2, exit);
+        Assert.Contains("no files given", _error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_BinaryFile_ExitTwo()
     {
         var file = Path.Combine(_folder, "image.yaml");

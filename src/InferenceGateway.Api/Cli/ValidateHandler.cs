@@ -21,7 +21,7 @@ public static class ValidateHandler
         ArgumentNullException.ThrowIfNull(paths);
         if (paths.Count == 0)
         {
-            error.WriteLine("validate: no files given");
+            error.WriteLine("validate: no files given (usage: inference-gateway validate FILE_OR_FOLDER...)");
             return ExitUnreadable;
         }
 

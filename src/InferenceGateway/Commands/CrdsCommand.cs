@@ -11,6 +11,7 @@ internal static class CrdsCommand
         var output = new Option<string?>("--output", "-o")
         {
             Description = "Write one file per CRD into this folder instead of printing them.",
+            HelpName = "DIR",
         };
         var command = new Command("crds", "Print the CustomResourceDefinitions (apiextensions.k8s.io/v1) for InferenceModel and InferencePool.");
         command.Options.Add(output);

@@ -11,7 +11,8 @@ internal static class ValidateCommand
         var files = new Argument<string[]>("files")
         {
             Description = "Manifest files, or folders of .yaml/.yml/.json files (InferencePool, InferenceModel, v1 Pod, StaticEndpoints).",
-            Arity = ArgumentArity.OneOrMore,
+            // Zero is allowed so that "nothing to check" exits 2 (unreadable input) rather than with a parse error.
+            Arity = ArgumentArity.ZeroOrMore,
         };
         var command = new Command("validate", "Check manifests like the API server would (strict fields, types, defaults, every schema rule).");
         command.Arguments.Add(files);
