@@ -65,7 +65,7 @@ public sealed class ObjectMeta
     public Dictionary<string, string>? Labels { get; set; }
 
     [JsonPropertyName("annotations")]
-    [MapKeys(Format = SchemaFormat.QualifiedName)]
+    [MapKeys(Format = SchemaFormat.AnnotationKey)]
     [MaxTotalBytes(256 * 1024)]
     public Dictionary<string, string>? Annotations { get; set; }
 

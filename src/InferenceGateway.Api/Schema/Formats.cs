@@ -28,6 +28,7 @@ public static partial class Formats
         SchemaFormat.Dns1123Subdomain => Dns1123Subdomain(value),
         SchemaFormat.Dns1123Label => Dns1123Label(value),
         SchemaFormat.QualifiedName => QualifiedName(value),
+        SchemaFormat.AnnotationKey => QualifiedName(value.ToLowerInvariant()),
         SchemaFormat.LabelValue => LabelValue(value),
         SchemaFormat.IP => IsIP(value) ? [] : ["must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"],
         SchemaFormat.HostPort => IsHostPort(value) ? [] : ["must be host:port, ip:port or [ipv6]:port with a port in 1..65535 (e.g. 127.0.0.2:8000 or vllm-0.models.svc:8000)"],

@@ -123,6 +123,9 @@ public enum SchemaFormat
     /// <summary>Label or annotation key: [prefix/]name.</summary>
     QualifiedName,
 
+    /// <summary>Annotation key: a qualified name checked case-insensitively (the API server lower-cases it first).</summary>
+    AnnotationKey,
+
     /// <summary>Label value: empty or at most 63 alphanumerics, '-', '_', '.'.</summary>
     LabelValue,
 
