@@ -3,7 +3,7 @@ using InferenceGateway.Api.Crds;
 namespace InferenceGateway.Api.Cli;
 
 /// <summary>`inference-gateway crds [--output DIR]`: prints the generated CRDs, or writes one file per CRD.</summary>
-public static class CrdsHandler
+internal static class CrdsHandler
 {
     public static int Run(string? outputDirectory, TextWriter output, TextWriter error)
     {

@@ -7,7 +7,7 @@ namespace InferenceGateway.Api.Cli;
 /// every error, one per line (file, document, field path, rule). Lives here rather than in the CLI so tests can
 /// run it in-process.
 /// </summary>
-public static class ValidateHandler
+internal static class ValidateHandler
 {
     public const int ExitValid = 0;
     public const int ExitInvalid = 1;

@@ -5,14 +5,14 @@ using InferenceGateway.Api.Serialization;
 namespace InferenceGateway.Api.Crds;
 
 /// <summary>One generated CustomResourceDefinition: its file name (as controller-gen names them) and YAML.</summary>
-public sealed record CrdManifest(string FileName, string Yaml, JsonObject Object);
+internal sealed record CrdManifest(string FileName, string Yaml, JsonObject Object);
 
 /// <summary>
 /// Generates the apiextensions.k8s.io/v1 CustomResourceDefinitions of the custom kinds from the same
 /// <see cref="SchemaNode"/> the validator uses: structural schemas with types, lengths, patterns, enums,
 /// bounds, item counts, required fields and defaults; status subresource; namespaced.
 /// </summary>
-public static class CrdGenerator
+internal static class CrdGenerator
 {
     /// <summary>The CRDs, ordered by file name.</summary>
     public static IReadOnlyList<CrdManifest> Generate()

@@ -10,7 +10,7 @@ namespace InferenceGateway.Api.Schema;
 /// Each returns the problems found (empty when valid); "Too long: ..." entries are complete messages, the others
 /// are the detail that follows `Invalid value: "x": `.
 /// </summary>
-public static partial class Formats
+internal static partial class Formats
 {
     public const string Dns1123LabelPattern = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
     public const string Dns1123SubdomainPattern = Dns1123LabelPattern + "(\\." + Dns1123LabelPattern + ")*";

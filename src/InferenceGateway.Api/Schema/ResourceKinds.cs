@@ -8,7 +8,7 @@ namespace InferenceGateway.Api.Schema;
 
 /// <summary>A kind the manifest reader understands, with its schema.</summary>
 /// <param name="IsCustomResource">True for the kinds this project defines as CRDs (InferenceModel, InferencePool).</param>
-public sealed record ResourceKind(string ApiVersion, string Kind, Type ClrType, bool IsCustomResource)
+internal sealed record ResourceKind(string ApiVersion, string Kind, Type ClrType, bool IsCustomResource)
 {
     public SchemaNode Schema => SchemaBuilder.For(ClrType);
 
@@ -26,7 +26,7 @@ public sealed record ResourceKind(string ApiVersion, string Kind, Type ClrType, 
 }
 
 /// <summary>The registry of readable kinds.</summary>
-public static class ResourceKinds
+internal static class ResourceKinds
 {
     public static readonly ResourceKind InferenceModel = new(V1Alpha1.InferenceModel.GroupVersion, V1Alpha1.InferenceModel.KindName, typeof(InferenceModel), true);
     public static readonly ResourceKind InferencePool = new(V1Alpha1.InferencePool.GroupVersion, V1Alpha1.InferencePool.KindName, typeof(InferencePool), true);
@@ -64,7 +64,7 @@ public static class ResourceKinds
 
 /// <summary>A column `kubectl get` shows for the kind (CRD additionalPrinterColumns).</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true)]
-public sealed class PrinterColumnAttribute(string name, string type, string jsonPath) : Attribute
+internal sealed class PrinterColumnAttribute(string name, string type, string jsonPath) : Attribute
 {
     public string Name { get; } = name;
 

@@ -6,75 +6,75 @@ namespace InferenceGateway.Api.Schema;
 
 /// <summary>The field must be present (kubebuilder:validation:Required).</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class RequiredAttribute : Attribute;
+internal sealed class RequiredAttribute : Attribute;
 
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class MaxLengthAttribute(long value) : Attribute
+internal sealed class MaxLengthAttribute(long value) : Attribute
 {
     public long Value { get; } = value;
 }
 
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class MinLengthAttribute(long value) : Attribute
+internal sealed class MinLengthAttribute(long value) : Attribute
 {
     public long Value { get; } = value;
 }
 
 /// <summary>ECMA-262 pattern the whole string must match (anchors included in the pattern).</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class PatternAttribute(string value) : Attribute
+internal sealed class PatternAttribute(string value) : Attribute
 {
     public string Value { get; } = value;
 }
 
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class MinimumAttribute(long value) : Attribute
+internal sealed class MinimumAttribute(long value) : Attribute
 {
     public long Value { get; } = value;
 }
 
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class MaximumAttribute(long value) : Attribute
+internal sealed class MaximumAttribute(long value) : Attribute
 {
     public long Value { get; } = value;
 }
 
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class MinItemsAttribute(long value) : Attribute
+internal sealed class MinItemsAttribute(long value) : Attribute
 {
     public long Value { get; } = value;
 }
 
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class MaxItemsAttribute(long value) : Attribute
+internal sealed class MaxItemsAttribute(long value) : Attribute
 {
     public long Value { get; } = value;
 }
 
 /// <summary>Allowed values of a string field (C# enums get theirs from the enum's names instead).</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class EnumValuesAttribute(params string[] values) : Attribute
+internal sealed class EnumValuesAttribute(params string[] values) : Attribute
 {
     public IReadOnlyList<string> Values { get; } = values;
 }
 
 /// <summary>Value the API server (and ManifestReader) fills in when the field is absent or null.</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class DefaultAttribute(object value) : Attribute
+internal sealed class DefaultAttribute(object value) : Attribute
 {
     public object Value { get; } = value;
 }
 
 /// <summary>A format with a checker in <see cref="SchemaValidator"/>; for array properties it applies to the items.</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class FormatAttribute(SchemaFormat value) : Attribute
+internal sealed class FormatAttribute(SchemaFormat value) : Attribute
 {
     public SchemaFormat Value { get; } = value;
 }
 
 /// <summary>Rules for the keys of a map (Dictionary) property. Zero means "no limit".</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class MapKeysAttribute : Attribute
+internal sealed class MapKeysAttribute : Attribute
 {
     public long MinLength { get; init; }
 
@@ -87,7 +87,7 @@ public sealed class MapKeysAttribute : Attribute
 
 /// <summary>Rules for the values of a map (Dictionary) property. Zero means "no limit".</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class MapValuesAttribute : Attribute
+internal sealed class MapValuesAttribute : Attribute
 {
     public long MaxLength { get; init; }
 
@@ -98,16 +98,16 @@ public sealed class MapValuesAttribute : Attribute
 
 /// <summary>Human description, emitted into the CRD schema.</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Class)]
-public sealed class DocAttribute(string text) : Attribute
+internal sealed class DocAttribute(string text) : Attribute
 {
     public string Text { get; } = text;
 }
 
 /// <summary>Fields not declared on the type are accepted and ignored (real v1 Pod manifests carry many).</summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Property)]
-public sealed class PreserveUnknownFieldsAttribute : Attribute;
+internal sealed class PreserveUnknownFieldsAttribute : Attribute;
 
-public enum SchemaFormat
+internal enum SchemaFormat
 {
     None,
     Int32,
@@ -138,7 +138,7 @@ public enum SchemaFormat
 
 /// <summary>Upper bound on the summed size of a map's keys and values (metadata.annotations: 256 KiB).</summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class MaxTotalBytesAttribute(long value) : Attribute
+internal sealed class MaxTotalBytesAttribute(long value) : Attribute
 {
     public long Value { get; } = value;
 }

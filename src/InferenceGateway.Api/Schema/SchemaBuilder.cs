@@ -10,7 +10,7 @@ namespace InferenceGateway.Api.Schema;
 /// Builds the <see cref="SchemaNode"/> of a resource type from its C# properties and their marker attributes.
 /// The one source of the schema: the validator and the CRD generator both read it.
 /// </summary>
-public static class SchemaBuilder
+internal static class SchemaBuilder
 {
     private static readonly ConcurrentDictionary<Type, SchemaNode> Cache = new();
 

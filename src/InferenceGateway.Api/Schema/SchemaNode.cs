@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace InferenceGateway.Api.Schema;
 
-public enum SchemaType
+internal enum SchemaType
 {
     Object,
     Array,
@@ -16,7 +16,7 @@ public enum SchemaType
 /// One node of a structural OpenAPI v3 schema (the subset CRDs allow), plus the few checks that live in code
 /// (formats such as RFC 1123 names). Built from the C# types by <see cref="SchemaBuilder"/>.
 /// </summary>
-public sealed record SchemaNode
+internal sealed record SchemaNode
 {
     public SchemaType Type { get; init; }
 

@@ -8,14 +8,14 @@ using System.Text.RegularExpressions;
 namespace InferenceGateway.Api.Schema;
 
 /// <summary>One violated rule: the field path (e.g. spec.targetModels[3].weight) and kubectl's wording.</summary>
-public sealed record FieldError(string Path, string Message);
+internal sealed record FieldError(string Path, string Message);
 
 /// <summary>
 /// Validates a decoded JSON document against a <see cref="SchemaNode"/> the way the API server treats a custom
 /// resource: nulls are pruned, defaults filled in, unknown fields rejected (strict decoding), then every rule is
 /// checked and every violation collected.
 /// </summary>
-public static partial class SchemaValidator
+internal static partial class SchemaValidator
 {
     private static readonly ConcurrentDictionary<string, Regex> Patterns = new();
 
