@@ -9,5 +9,7 @@ internal static class CommandCatalog
     {
         // serve | epp | sim | bench | validate | crds (see docs/cli.md)
         yield return SimCommand.Create();
+        yield return ValidateCommand.Create();
+        yield return CrdsCommand.Create();
     }
 }
