@@ -121,13 +121,15 @@ public class EngineMetricsMappingTests
     [Fact]
     public void Extract_MalformedUnrelatedLines_AreCountedButDoNotFailTheScrape()
     {
-        var text = Expositions.Vllm(1, 2, 0.5) + "vllm:broken{a=\"x} 1\ngarbage line here\n";
+        // Bad lines of wanted series and lines without a valid name are reported; unwanted series are not validated.
+        var text = Expositions.Vllm(1, 2, 0.5) + "vllm:num_requests_waiting{model_name=\"x} 5\n3garbage line\nunwanted{a=\"x} 1\n";
 
         var result = new VllmMetricsMapping().Extract(Encoding.UTF8.GetBytes(text), Now);
 
         Assert.True(result.Succeeded, result.Error);
-        Assert.True(result.ProblemCount >= 1);
-        Assert.NotNull(result.FirstProblem);
+        Assert.Equal(1, result.Metrics!.WaitingRequests);
+        Assert.Equal(2, result.ProblemCount);
+        Assert.Equal(9, result.FirstProblem!.Value.Line);
     }
 
     [Fact]

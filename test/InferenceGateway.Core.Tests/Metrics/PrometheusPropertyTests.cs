@@ -12,7 +12,8 @@ public class PrometheusPropertyTests
     private const string NameChars = "abcxyzABCXYZ_:0129";
     private const string LabelStartChars = "abcxyzABCXYZ_";
     private const string LabelChars = "abcxyzABCXYZ_0129";
-    private const string ValueChars = "ab Z09_-.,:;{}=#\"\\\n\tüß漢🚀";
+    // BMP only: Gen.Char picks single UTF-16 units, and half a surrogate pair is not text (emoji are covered by a unit test).
+    private const string ValueChars = "ab Z09_-.,:;{}=#\"\\\n\tüß漢";
 
     private static readonly Gen<string> Blank = Gen.String[Gen.Char[" \t"], 1, 3];
 
