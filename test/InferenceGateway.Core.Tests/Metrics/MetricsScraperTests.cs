@@ -1,6 +1,11 @@
+using InferenceGateway.Core.Admission;
+using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace InferenceGateway.Core.Tests.Metrics;
 
@@ -177,6 +182,90 @@ public class MetricsScraperTests
         }
     }
 
+    [Fact]
+    public async Task Scraper_RepeatedFailures_WaitExponentiallyLongerOnTheInjectedClock()
+    {
+        // The loop sleeps on the injected TimeProvider, so the fake clock shows how long it waited between attempts.
+        await using var server = await MetricsTestServer.StartAsync(Expositions.Vllm(0, 0, 0));
+        server.StatusCode = 503;
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 8, 0, 0, TimeSpan.Zero));
+        var step = TimeSpan.FromMilliseconds(50);
+        var (datastore, store, scraper) = Create(
+            new MetricsOptions { Jitter = TimeSpan.Zero, InitialBackoff = TimeSpan.FromSeconds(1), MaxBackoff = TimeSpan.FromSeconds(4), Timeout = TimeSpan.FromMinutes(10) },
+            clock);
+        datastore.Publish(TestDatastore.Endpoint(server.Address));
+        await scraper.StartAsync(CancellationToken.None);
+        try
+        {
+            await Wait.UntilAsync(() => store.TryGetState(server.Address)?.ConsecutiveFailures >= 1, "first failure");
+            foreach (var expected in new[] { 1, 2, 4, 4 })
+            {
+                var before = server.Requests;
+                var advanced = TimeSpan.Zero;
+                await Wait.UntilAsync(
+                    () =>
+                    {
+                        if (server.Requests > before)
+                        {
+                            return true;
+                        }
+
+                        clock.Advance(step);
+                        advanced += step;
+                        return false;
+                    },
+                    $"attempt after a {expected} s backoff");
+
+                // One step of slack: the loop may register its sleep just before the last observed advance.
+                Assert.True(advanced >= TimeSpan.FromSeconds(expected) - step, $"waited {advanced} on the clock, expected a {expected} s backoff");
+            }
+
+            Assert.Contains("HTTP 503", store.TryGetState(server.Address)!.LastError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await scraper.StopAsync(CancellationToken.None);
+            scraper.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Scraper_OversizedResponse_IsAnError()
+    {
+        await using var server = await MetricsTestServer.StartAsync(Expositions.Vllm(1, 1, 0.1) + "# " + new string('x', 4096) + "\n");
+        var (datastore, store, scraper) = Create(new MetricsOptions { MaxResponseBytes = 1024, InitialBackoff = TimeSpan.FromMilliseconds(20) });
+        datastore.Publish(TestDatastore.Endpoint(server.Address));
+        await scraper.StartAsync(CancellationToken.None);
+        try
+        {
+            await Wait.UntilAsync(() => store.TryGetState(server.Address)?.LastError?.Contains("larger than 1024 bytes", StringComparison.Ordinal) == true, "size-cap error");
+            Assert.Null(store.TryGet(server.Address));
+        }
+        finally
+        {
+            await scraper.StopAsync(CancellationToken.None);
+            scraper.Dispose();
+        }
+    }
+
+    [Fact]
+    public void AddEndpointMetrics_Registration_ResolvesStoreScraperAndAdmission()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IDatastore>(new TestDatastore());
+        services.AddEndpointMetrics(o => o.StalenessThreshold = TimeSpan.FromSeconds(1));
+        services.AddSaturationAdmission();
+        using var provider = services.BuildServiceProvider();
+
+        var store = provider.GetRequiredService<IEndpointMetricsStore>();
+
+        Assert.Same(provider.GetRequiredService<MetricsStore>(), store);
+        Assert.Equal(TimeSpan.FromSeconds(1), provider.GetRequiredService<MetricsStore>().StalenessThreshold);
+        Assert.Contains(provider.GetServices<IHostedService>(), s => s is MetricsScraper);
+        Assert.IsType<SaturationAdmissionController>(provider.GetRequiredService<IAdmissionController>());
+    }
+
     [Theory]
     [InlineData(0, 50)]
     [InlineData(1, 100)]
@@ -211,17 +300,17 @@ public class MetricsScraperTests
         Assert.Null(MetricsStore.FreshOrNull(null, scrapedAt, TimeSpan.FromSeconds(2)));
     }
 
-    private static (TestDatastore Datastore, MetricsStore Store, MetricsScraper Scraper) Create(MetricsOptions options)
+    private static (TestDatastore Datastore, MetricsStore Store, MetricsScraper Scraper) Create(MetricsOptions options, TimeProvider? clock = null)
     {
         var datastore = new TestDatastore();
         var wrapped = Options.Create(options);
-        var store = new MetricsStore(wrapped, TimeProvider.System);
+        var store = new MetricsStore(wrapped, clock ?? TimeProvider.System);
         var scraper = new MetricsScraper(
             datastore,
             store,
             EngineMetricsMappings.CreateDefault(),
             wrapped,
-            TimeProvider.System,
+            clock ?? TimeProvider.System,
             new Random(42),
             NullLogger<MetricsScraper>.Instance);
         return (datastore, store, scraper);
