@@ -11,14 +11,11 @@ namespace InferenceGateway.Core.Prefix;
 /// <remarks>
 /// Memory is bounded twice: per endpoint (its engine's number of KV blocks, else a default) and in total
 /// (<see cref="PrefixCacheOptions.MaxTotalEntries"/>; past it an insert evicts the inserting endpoint's oldest
-/// entry, or the biggest endpoint's). One short lock guards everything: a match is a few hundred dictionary
+/// entry when it holds at least its fair share, else the biggest endpoint's). One short lock guards everything: a match is a few hundred dictionary
 /// lookups, cheaper than any finer-grained scheme would make it.
 /// </remarks>
 internal sealed class PrefixCacheIndex
 {
-    /// <summary>Approximate bytes per entry: node arrays (24) plus the hash map entry and bucket (28).</summary>
-    public const int ApproximateBytesPerEntry = 52;
-
     private const int None = -1;
 
     private readonly Lock _gate = new();
@@ -198,7 +195,11 @@ internal sealed class PrefixCacheIndex
 
                 if (_entries >= _maxTotalEntries)
                 {
-                    EvictOldest(_endpoints[id].Count > 0 ? id : LargestEndpoint());
+                    // At the total cap an endpoint holding at least its fair share pays for its own insert;
+                    // a smaller one takes the space from the biggest.
+                    var endpoints = Math.Max(1, _endpointIds.Count);
+                    var fairShare = (int)(((long)_maxTotalEntries + endpoints - 1) / endpoints);
+                    EvictOldest(_endpoints[id].Count >= Math.Max(1, fairShare) ? id : LargestEndpoint());
                 }
 
                 var node = AllocateNode();

@@ -33,7 +33,8 @@ internal static class TopK
 
     private static bool IsBetter(double score, double tieBreak, double bestScore, double bestTieBreak)
     {
-        if (score == bestScore || Math.Abs(score - bestScore) <= Tolerance * Math.Max(1, Math.Abs(bestScore)))
+        if (score == bestScore
+            || (double.IsFinite(score) && double.IsFinite(bestScore) && Math.Abs(score - bestScore) <= Tolerance * Math.Max(1, Math.Abs(bestScore))))
         {
             return tieBreak > bestTieBreak;
         }

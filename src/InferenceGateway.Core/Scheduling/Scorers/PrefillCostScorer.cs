@@ -31,7 +31,7 @@ internal sealed record PrefillCostOptions
 ///      + E x avgUncached                     prefill of requests sent since the scrape (not yet reported)
 ///      + (W > 0 ? (W + E) x 2 x avgPrompt)   a saturated endpoint: each queued request costs a lot more than a prefill
 ///      + (R + E) x 16 x steps                decode sequences slow every step of our prefill
-///      + KV pressure above 0.9, LoRA (0 active, 1024 loading, 2048 free slot, a queued request's cost if no slot)
+///      + KV pressure above 0.9, LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
 /// </code>
 /// Scores are (min + P) / (cost + P): 1 for the cheapest, ordering is by cost. Unknown metrics rank after every
 /// known endpoint (ordered among themselves by their in-flight work), so they stay a last resort.
@@ -93,7 +93,7 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             {
                 lora = LoraState.IsWaiting(cycle, i) ? Options.LoraLoadTokens / 2
                     : LoraState.HasRoom(cycle, i) ? Options.LoraLoadTokens
-                    : waitTokens;
+                    : Options.LoraLoadTokens + waitTokens;
             }
 
             var cost = uncached + pending + queued + decode + kvPressure + lora;
