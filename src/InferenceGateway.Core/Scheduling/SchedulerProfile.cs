@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using InferenceGateway.Core.Datastore;
 
 namespace InferenceGateway.Core.Scheduling;
@@ -86,10 +87,11 @@ internal sealed class SchedulerProfile
             return Shed(cycle, Picker);
         }
 
-        var builder = ImmutableArray.CreateBuilder<Endpoint>(picked);
+        // The result owns a fresh array; wrapping it avoids an ImmutableArray builder per pick.
+        var endpoints = new Endpoint[picked];
         for (var j = 0; j < picked; j++)
         {
-            builder.Add(cycle.Candidate(ordered[j]).Endpoint);
+            endpoints[j] = cycle.Candidate(ordered[j]).Endpoint;
         }
 
         var primary = ordered[0];
@@ -99,7 +101,7 @@ internal sealed class SchedulerProfile
         }
 
         cycle.RecordPrimary(primary);
-        return new SchedulingResult(builder.MoveToImmutable(), Name, null);
+        return new SchedulingResult(ImmutableCollectionsMarshal.AsImmutableArray(endpoints), Name, null);
     }
 
     private IEnumerable<ISchedulingPlugin> AllPlugins()
