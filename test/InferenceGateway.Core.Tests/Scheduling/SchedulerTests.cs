@@ -95,20 +95,18 @@ public class SchedulerTests
     }
 
     [Fact]
-    public void Schedule_DefaultProfileDifferentModel_NoAffinity()
+    public void Schedule_SamePromptDifferentModel_NoPrefixMatch()
     {
         var scheduler = Build(BuiltInProfiles.Default, seed: 4);
         var prompt = Text(9, 4000);
-        var candidates = Enumerable.Range(1, 8).Select(i => Candidate(i, Scrape(running: 1))).ToArray();
-        var first = PodNumber(scheduler.Schedule(Request(model: "a", prompt: prompt), candidates).Endpoints[0]);
+        var candidates = Enumerable.Range(1, 4).Select(i => Candidate(i, Scrape(running: 1))).ToArray();
+        var first = PodNumber(scheduler.Schedule(Request(model: "a", prompt: prompt), candidates).Endpoints[0]) - 1;
 
-        var others = Enumerable.Range(0, 30)
-            .Select(_ => PodNumber(scheduler.Schedule(Request(model: "b", prompt: prompt), candidates).Endpoints[0]))
-            .ToHashSet();
+        var sameModel = Cycle(Request(model: "a", prompt: prompt), scheduler.PrefixIndex, candidates);
+        var otherModel = Cycle(Request(model: "b", prompt: prompt), scheduler.PrefixIndex, candidates);
 
-        // Model b's first request is a miss everywhere (random among equals); it then sticks to its own endpoint.
-        Assert.Single(others);
-        Assert.Equal(1, scheduler.PrefixIndex.CountFor(Ep(first).Address) > 0 ? 1 : 0);
+        Assert.Equal(62, sameModel.MatchedBlocks(first));
+        Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(0, otherModel.MatchedBlocks(i)));
     }
 
     [Theory]

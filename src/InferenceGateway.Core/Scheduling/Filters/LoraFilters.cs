@@ -3,11 +3,12 @@ namespace InferenceGateway.Core.Scheduling.Filters;
 /// <summary>What an endpoint offers the request's target model (adapter) right now.</summary>
 internal static class LoraState
 {
+    // Count first: most pools run no adapters, and hashing the model name per endpoint is the expensive part.
     public static bool IsActive(SchedulingCycle cycle, int index) =>
-        cycle.Metrics(index) is { } metrics && metrics.ActiveAdapters.Contains(cycle.Request.TargetModel);
+        cycle.Metrics(index) is { ActiveAdapters.Count: > 0 } metrics && metrics.ActiveAdapters.Contains(cycle.Request.TargetModel);
 
     public static bool IsWaiting(SchedulingCycle cycle, int index) =>
-        cycle.Metrics(index) is { } metrics && metrics.WaitingAdapters.Contains(cycle.Request.TargetModel);
+        cycle.Metrics(index) is { WaitingAdapters.Count: > 0 } metrics && metrics.WaitingAdapters.Contains(cycle.Request.TargetModel);
 
     public static bool HasRoom(SchedulingCycle cycle, int index) =>
         cycle.Metrics(index) is { } metrics && metrics.ActiveAdapters.Count < metrics.MaxActiveAdapters;
