@@ -162,8 +162,8 @@ public class ScorerTests
             Candidate(2, Scrape(running: 0), inFlight: 0),
             Candidate(3, null, inFlight: 0));
 
-        // Endpoint 3's running count is unknown: it counts as the busiest known (2).
-        AssertClose(new[] { 0.0, 1.0, 0.5 }, scores);
+        // Endpoint 3's running count is unknown: it counts as one more than the busiest known (2 + 1).
+        AssertClose(new[] { 0.0, 1.0, 0.25 }, scores);
     }
 
     [Theory]

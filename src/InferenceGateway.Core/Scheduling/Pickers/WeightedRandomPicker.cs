@@ -18,21 +18,13 @@ internal sealed class WeightedRandomPicker(string name, int maxEndpoints) : IPic
     {
         var keys = cycle.PrimaryKeys(subset.Length);
         var tieBreak = cycle.SecondaryKeys(subset.Length);
-        var random = cycle.Random;
+        TopK.FillRandom(cycle.Random, keys);
+        TopK.FillRandom(cycle.Random, tieBreak);
         for (var k = 0; k < subset.Length; k++)
         {
             var score = totals[k];
-            if (score > 0 && double.IsFinite(score))
-            {
-                // 1 - NextDouble() is in (0, 1]: ln is finite.
-                keys[k] = Math.Log(1 - random.NextDouble()) / score;
-                tieBreak[k] = 0;
-            }
-            else
-            {
-                keys[k] = double.NegativeInfinity;
-                tieBreak[k] = random.NextDouble();
-            }
+            // 1 - U is in (0, 1]: ln is finite. Zero scores sort after every positive one, randomly among themselves.
+            keys[k] = score > 0 && double.IsFinite(score) ? Math.Log(1 - keys[k]) / score : double.NegativeInfinity;
         }
 
         return TopK.Select(subset, keys, tieBreak, ordered);

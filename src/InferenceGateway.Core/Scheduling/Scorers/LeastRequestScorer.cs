@@ -2,7 +2,7 @@ namespace InferenceGateway.Core.Scheduling.Scorers;
 
 /// <summary>
 /// Baseline least-request: fewest (in-flight + running) is best, normalised like the queue scorer. Running is
-/// taken from the scrape; unknown metrics count as the busiest known endpoint's running count.
+/// taken from the scrape; unknown metrics count as one more than the busiest known endpoint's running count.
 /// </summary>
 internal sealed class LeastRequestScorer(string name) : IScorer
 {
@@ -26,7 +26,7 @@ internal sealed class LeastRequestScorer(string name) : IScorer
         for (var k = 0; k < subset.Length; k++)
         {
             var i = subset[k];
-            var running = cycle.Metrics(i)?.RunningRequests ?? worstRunning;
+            var running = cycle.Metrics(i)?.RunningRequests ?? (worstRunning + 1);
             scores[k] = Math.Max(0, cycle.Candidate(i).InFlightRequests) + Math.Max(0, running);
         }
 
