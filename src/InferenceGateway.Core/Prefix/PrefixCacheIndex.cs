@@ -234,6 +234,28 @@ internal sealed class PrefixCacheIndex
         }
     }
 
+    /// <summary>Drops every endpoint not in <paramref name="liveAddresses"/> (call when the pool's endpoints change).</summary>
+    public void Retain(IReadOnlySet<string> liveAddresses)
+    {
+        ArgumentNullException.ThrowIfNull(liveAddresses);
+        List<string>? departed = null;
+        lock (_gate)
+        {
+            foreach (var address in _endpointIds.Keys)
+            {
+                if (!liveAddresses.Contains(address))
+                {
+                    (departed ??= []).Add(address);
+                }
+            }
+        }
+
+        foreach (var address in departed ?? [])
+        {
+            RemoveEndpoint(address);
+        }
+    }
+
     private int GetOrAddEndpoint(string address)
     {
         ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_endpointIds, address, out var exists);

@@ -105,6 +105,19 @@ public class PrefixCacheIndexTests
     }
 
     [Fact]
+    public void Retain_LiveSet_DropsDepartedEndpointsOnly()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+        index.Record(Blocks(1, 2), "a", 10);
+        index.Record(Blocks(1, 2, 3), "b", 10);
+
+        index.Retain(new HashSet<string> { "b", "c" });
+
+        Assert.Equal(1, index.EndpointCount);
+        Assert.Equal(new[] { 0, 3 }, Match(index, Blocks(1, 2, 3), "a", "b"));
+    }
+
+    [Fact]
     public async Task RecordAndMatch_Concurrent_ConsistentCounts()
     {
         var index = new PrefixCacheIndex(new PrefixCacheOptions { MaxTotalEntries = 1000 });
