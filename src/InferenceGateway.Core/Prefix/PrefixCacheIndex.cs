@@ -1,0 +1,439 @@
+using System.Runtime.InteropServices;
+using InferenceGateway.Core.Scheduling;
+
+namespace InferenceGateway.Core.Prefix;
+
+/// <summary>
+/// Which prompt blocks each endpoint probably holds in its KV cache: per endpoint an LRU of block hashes, fed with
+/// the blocks of every request placed on it. One map from block hash to the endpoints holding it lets a match walk
+/// the request's blocks once for all endpoints (cost grows with the matched blocks, not with blocks x endpoints).
+/// </summary>
+/// <remarks>
+/// Memory is bounded twice: per endpoint (its engine's number of KV blocks, else a default) and in total
+/// (<see cref="PrefixCacheOptions.MaxTotalEntries"/>; past it an insert evicts the inserting endpoint's oldest
+/// entry when it holds at least its fair share, else the biggest endpoint's). One short lock guards everything: a match is a few hundred dictionary
+/// lookups, cheaper than any finer-grained scheme would make it.
+/// </remarks>
+internal sealed class PrefixCacheIndex
+{
+    private const int None = -1;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ulong, int> _holders = [];
+    private readonly Dictionary<string, int> _endpointIds = new(StringComparer.Ordinal);
+    private readonly Stack<int> _freeEndpointIds = new();
+    private readonly int _maxTotalEntries;
+    private EndpointSlot[] _endpoints = new EndpointSlot[8];
+    private int _endpointCount;
+
+    // Nodes: one per (block hash, endpoint). Linked twice: the endpoint's LRU list (_prev/_next, most recent at
+    // Head) and the chain of endpoints holding the same hash (_nextHolder).
+    private ulong[] _hash = new ulong[64];
+    private int[] _owner = new int[64];
+    private int[] _prev = new int[64];
+    private int[] _next = new int[64];
+    private int[] _nextHolder = new int[64];
+    private int _nodeHighWater;
+    private int _freeNode = None;
+    private int _entries;
+    private long _stamp;
+
+    public PrefixCacheIndex(PrefixCacheOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _maxTotalEntries = options.MaxTotalEntries;
+    }
+
+    public PrefixCacheOptions Options { get; }
+
+    /// <summary>Block entries held over all endpoints.</summary>
+    public int EntryCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _entries;
+            }
+        }
+    }
+
+    /// <summary>Endpoints with an LRU (including empty ones not yet removed).</summary>
+    public int EndpointCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _endpointIds.Count;
+            }
+        }
+    }
+
+    /// <summary>Approximate memory held, in bytes (allocated node storage plus hash map entries).</summary>
+    public long ApproximateBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return ((long)_hash.Length * 24) + ((long)_holders.Count * 28) + ((long)_endpoints.Length * 48);
+            }
+        }
+    }
+
+    /// <summary>Entries held for one endpoint (0 when unknown).</summary>
+    public int CountFor(string address)
+    {
+        lock (_gate)
+        {
+            return _endpointIds.TryGetValue(address, out var id) ? _endpoints[id].Count : 0;
+        }
+    }
+
+    /// <summary>
+    /// Greedy longest-prefix match: for each candidate listed in <paramref name="group"/> writes into
+    /// <paramref name="matchedBlocks"/>[candidate index] how many leading blocks of <paramref name="hashes"/> its
+    /// endpoint holds.
+    /// </summary>
+    public void Match(
+        ReadOnlySpan<ulong> hashes,
+        ReadOnlySpan<EndpointCandidate> candidates,
+        ReadOnlySpan<int> group,
+        Span<int> matchedBlocks)
+    {
+        for (var g = 0; g < group.Length; g++)
+        {
+            matchedBlocks[group[g]] = 0;
+        }
+
+        if (hashes.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var stamp = ++_stamp;
+            var active = 0;
+            for (var g = 0; g < group.Length; g++)
+            {
+                var candidate = group[g];
+                if (_endpointIds.TryGetValue(candidates[candidate].Endpoint.Address, out var id))
+                {
+                    ref var slot = ref _endpoints[id];
+                    slot.Stamp = stamp;
+                    slot.Candidate = candidate;
+                    active++;
+                }
+            }
+
+            if (active == 0)
+            {
+                return;
+            }
+
+            for (var block = 0; block < hashes.Length; block++)
+            {
+                if (!_holders.TryGetValue(hashes[block], out var node))
+                {
+                    return;
+                }
+
+                var advanced = 0;
+                for (; node != None; node = _nextHolder[node])
+                {
+                    ref var slot = ref _endpoints[_owner[node]];
+                    if (slot.Stamp == stamp && matchedBlocks[slot.Candidate] == block)
+                    {
+                        matchedBlocks[slot.Candidate] = block + 1;
+                        advanced++;
+                    }
+                }
+
+                if (advanced == 0)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records that <paramref name="address"/> now holds the blocks of <paramref name="hashes"/>. Blocks are
+    /// inserted last to first so the leading blocks (shared by the most requests) are the most recent and are
+    /// evicted last, like the engine frees a sequence's tail blocks first.
+    /// </summary>
+    public void Record(ReadOnlySpan<ulong> hashes, string address, int capacity)
+    {
+        if (hashes.IsEmpty)
+        {
+            return;
+        }
+
+        capacity = Math.Max(1, capacity);
+        lock (_gate)
+        {
+            var id = GetOrAddEndpoint(address);
+            _endpoints[id].Capacity = capacity;
+            for (var block = hashes.Length - 1; block >= 0; block--)
+            {
+                var hash = hashes[block];
+                var existing = FindNode(hash, id);
+                if (existing != None)
+                {
+                    MoveToFront(id, existing);
+                    continue;
+                }
+
+                while (_endpoints[id].Count >= _endpoints[id].Capacity)
+                {
+                    EvictOldest(id);
+                }
+
+                if (_entries >= _maxTotalEntries)
+                {
+                    // At the total cap an endpoint holding at least its fair share pays for its own insert;
+                    // a smaller one takes the space from the biggest.
+                    var endpoints = Math.Max(1, _endpointIds.Count);
+                    var fairShare = (int)(((long)_maxTotalEntries + endpoints - 1) / endpoints);
+                    EvictOldest(_endpoints[id].Count >= Math.Max(1, fairShare) ? id : LargestEndpoint());
+                }
+
+                var node = AllocateNode();
+                _hash[node] = hash;
+                _owner[node] = id;
+                ref var head = ref CollectionsMarshal.GetValueRefOrAddDefault(_holders, hash, out var exists);
+                _nextHolder[node] = exists ? head : None;
+                head = node;
+                PushFront(id, node);
+                _entries++;
+            }
+        }
+    }
+
+    /// <summary>Drops everything known about an endpoint (it left the pool).</summary>
+    public void RemoveEndpoint(string address)
+    {
+        lock (_gate)
+        {
+            if (!_endpointIds.Remove(address, out var id))
+            {
+                return;
+            }
+
+            while (_endpoints[id].Count > 0)
+            {
+                EvictOldest(id);
+            }
+
+            _endpoints[id] = default;
+            _freeEndpointIds.Push(id);
+        }
+    }
+
+    /// <summary>Drops every endpoint not in <paramref name="liveAddresses"/> (call when the pool's endpoints change).</summary>
+    public void Retain(IReadOnlySet<string> liveAddresses)
+    {
+        ArgumentNullException.ThrowIfNull(liveAddresses);
+        List<string>? departed = null;
+        lock (_gate)
+        {
+            foreach (var address in _endpointIds.Keys)
+            {
+                if (!liveAddresses.Contains(address))
+                {
+                    (departed ??= []).Add(address);
+                }
+            }
+        }
+
+        foreach (var address in departed ?? [])
+        {
+            RemoveEndpoint(address);
+        }
+    }
+
+    private int GetOrAddEndpoint(string address)
+    {
+        ref var id = ref CollectionsMarshal.GetValueRefOrAddDefault(_endpointIds, address, out var exists);
+        if (exists)
+        {
+            return id;
+        }
+
+        if (!_freeEndpointIds.TryPop(out id))
+        {
+            if (_endpointCount == _endpoints.Length)
+            {
+                Array.Resize(ref _endpoints, _endpoints.Length * 2);
+            }
+
+            id = _endpointCount++;
+        }
+
+        _endpoints[id] = new EndpointSlot { Head = None, Tail = None, Stamp = 0 };
+        return id;
+    }
+
+    private int FindNode(ulong hash, int owner)
+    {
+        if (!_holders.TryGetValue(hash, out var node))
+        {
+            return None;
+        }
+
+        for (; node != None; node = _nextHolder[node])
+        {
+            if (_owner[node] == owner)
+            {
+                return node;
+            }
+        }
+
+        return None;
+    }
+
+    private int LargestEndpoint()
+    {
+        var best = 0;
+        for (var i = 1; i < _endpointCount; i++)
+        {
+            if (_endpoints[i].Count > _endpoints[best].Count)
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    private void PushFront(int id, int node)
+    {
+        ref var slot = ref _endpoints[id];
+        _prev[node] = None;
+        _next[node] = slot.Head;
+        if (slot.Head != None)
+        {
+            _prev[slot.Head] = node;
+        }
+
+        slot.Head = node;
+        if (slot.Tail == None)
+        {
+            slot.Tail = node;
+        }
+
+        slot.Count++;
+    }
+
+    private void Unlink(int id, int node)
+    {
+        ref var slot = ref _endpoints[id];
+        var prev = _prev[node];
+        var next = _next[node];
+        if (prev != None)
+        {
+            _next[prev] = next;
+        }
+        else
+        {
+            slot.Head = next;
+        }
+
+        if (next != None)
+        {
+            _prev[next] = prev;
+        }
+        else
+        {
+            slot.Tail = prev;
+        }
+
+        slot.Count--;
+    }
+
+    private void MoveToFront(int id, int node)
+    {
+        if (_endpoints[id].Head == node)
+        {
+            return;
+        }
+
+        Unlink(id, node);
+        PushFront(id, node);
+    }
+
+    private void EvictOldest(int id)
+    {
+        var node = _endpoints[id].Tail;
+        if (node == None)
+        {
+            return;
+        }
+
+        Unlink(id, node);
+
+        var hash = _hash[node];
+        ref var head = ref CollectionsMarshal.GetValueRefOrNullRef(_holders, hash);
+        if (head == node)
+        {
+            if (_nextHolder[node] == None)
+            {
+                _holders.Remove(hash);
+            }
+            else
+            {
+                head = _nextHolder[node];
+            }
+        }
+        else
+        {
+            var previous = head;
+            while (_nextHolder[previous] != node)
+            {
+                previous = _nextHolder[previous];
+            }
+
+            _nextHolder[previous] = _nextHolder[node];
+        }
+
+        _next[node] = _freeNode;
+        _freeNode = node;
+        _entries--;
+    }
+
+    private int AllocateNode()
+    {
+        if (_freeNode != None)
+        {
+            var node = _freeNode;
+            _freeNode = _next[node];
+            return node;
+        }
+
+        if (_nodeHighWater == _hash.Length)
+        {
+            var size = (int)Math.Min((long)_hash.Length * 2, Math.Max(_maxTotalEntries, 64));
+            Array.Resize(ref _hash, size);
+            Array.Resize(ref _owner, size);
+            Array.Resize(ref _prev, size);
+            Array.Resize(ref _next, size);
+            Array.Resize(ref _nextHolder, size);
+        }
+
+        return _nodeHighWater++;
+    }
+
+    private struct EndpointSlot
+    {
+        public int Head;
+        public int Tail;
+        public int Count;
+        public int Capacity;
+        public long Stamp;
+        public int Candidate;
+    }
+}

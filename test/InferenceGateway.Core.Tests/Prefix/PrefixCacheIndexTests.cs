@@ -1,0 +1,147 @@
+using System.Collections.Frozen;
+using InferenceGateway.Core.Datastore;
+using InferenceGateway.Core.Prefix;
+using InferenceGateway.Core.Scheduling;
+
+namespace InferenceGateway.Core.Tests.Prefix;
+
+public class PrefixCacheIndexTests
+{
+    private static EndpointCandidate Candidate(string address) =>
+        new(new Endpoint(address, address, "ns", "vllm", FrozenDictionary<string, string>.Empty), null, 0, 0);
+
+    private static ulong[] Blocks(params ulong[] hashes) => hashes;
+
+    private static int[] Match(PrefixCacheIndex index, ulong[] hashes, params string[] addresses)
+    {
+        var candidates = addresses.Select(Candidate).ToArray();
+        var matched = new int[addresses.Length];
+        index.Match(hashes, candidates, Enumerable.Range(0, addresses.Length).ToArray(), matched);
+        return matched;
+    }
+
+    [Fact]
+    public void Match_RecordedPrefix_LongestLeadingRun()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+        index.Record(Blocks(1, 2, 3, 4), "a", 100);
+        index.Record(Blocks(1, 2, 9), "b", 100);
+
+        var matched = Match(index, Blocks(1, 2, 3, 5), "a", "b", "c");
+
+        Assert.Equal(new[] { 3, 2, 0 }, matched);
+    }
+
+    [Fact]
+    public void Match_GapInRecordedBlocks_StopsAtTheGap()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+        index.Record(Blocks(1, 3), "a", 100);
+
+        Assert.Equal(new[] { 1 }, Match(index, Blocks(1, 2, 3), "a"));
+    }
+
+    [Fact]
+    public void Record_AtCapacity_EvictsOldestAndKeepsLeadingBlocksLongest()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+        index.Record(Blocks(1, 2, 3), "a", 4);
+        index.Record(Blocks(7, 8), "a", 4);
+
+        Assert.Equal(4, index.CountFor("a"));
+        // Blocks are inserted last to first: the oldest entry was block 3 of the first request.
+        Assert.Equal(new[] { 2 }, Match(index, Blocks(1, 2, 3), "a"));
+        Assert.Equal(new[] { 2 }, Match(index, Blocks(7, 8), "a"));
+    }
+
+    [Fact]
+    public void Record_SameBlocksAgain_RefreshesWithoutGrowing()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+        index.Record(Blocks(1, 2), "a", 3);
+        index.Record(Blocks(5), "a", 3);
+        index.Record(Blocks(1, 2), "a", 3);
+        index.Record(Blocks(6), "a", 3);
+
+        Assert.Equal(3, index.CountFor("a"));
+        Assert.Equal(new[] { 2 }, Match(index, Blocks(1, 2), "a"));
+        Assert.Equal(new[] { 0 }, Match(index, Blocks(5), "a"));
+    }
+
+    [Fact]
+    public void Record_TotalCap_EvictsAndStaysBounded()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions { MaxTotalEntries = 5 });
+        index.Record(Blocks(1, 2, 3, 4), "a", 100);
+        index.Record(Blocks(11, 12, 13), "b", 100);
+
+        Assert.Equal(5, index.EntryCount);
+        Assert.Equal(new[] { 3 }, Match(index, Blocks(11, 12, 13), "b"));
+        Assert.True(index.ApproximateBytes > 0);
+    }
+
+    [Fact]
+    public void Record_SharedBlockOnTwoEndpoints_EvictionOnOneKeepsTheOther()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+        index.Record(Blocks(1, 2), "a", 2);
+        index.Record(Blocks(1, 2), "b", 2);
+        index.Record(Blocks(3, 4), "a", 2);
+
+        Assert.Equal(new[] { 0, 2 }, Match(index, Blocks(1, 2), "a", "b"));
+    }
+
+    [Fact]
+    public void RemoveEndpoint_DropsItsEntries()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+        index.Record(Blocks(1, 2), "a", 10);
+        index.Record(Blocks(1), "b", 10);
+
+        index.RemoveEndpoint("a");
+
+        Assert.Equal(1, index.EntryCount);
+        Assert.Equal(new[] { 0, 1 }, Match(index, Blocks(1, 2), "a", "b"));
+    }
+
+    [Fact]
+    public void Retain_LiveSet_DropsDepartedEndpointsOnly()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+        index.Record(Blocks(1, 2), "a", 10);
+        index.Record(Blocks(1, 2, 3), "b", 10);
+
+        index.Retain(new HashSet<string> { "b", "c" });
+
+        Assert.Equal(1, index.EndpointCount);
+        Assert.Equal(new[] { 0, 3 }, Match(index, Blocks(1, 2, 3), "a", "b"));
+    }
+
+    [Fact]
+    public async Task RecordAndMatch_Concurrent_ConsistentCounts()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions { MaxTotalEntries = 1000 });
+        var addresses = Enumerable.Range(0, 8).Select(i => $"e{i}").ToArray();
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            var random = new Random(t);
+            var hashes = new ulong[64];
+            for (var r = 0; r < 500; r++)
+            {
+                var group = (ulong)random.Next(20);
+                for (var b = 0; b < hashes.Length; b++)
+                {
+                    hashes[b] = (group * 1000) + (ulong)b;
+                }
+
+                index.Record(hashes, addresses[random.Next(addresses.Length)], 200);
+                Match(index, hashes, addresses);
+            }
+        })));
+
+        var total = addresses.Sum(index.CountFor);
+        Assert.Equal(index.EntryCount, total);
+        Assert.InRange(total, 1, 1000);
+    }
+}
