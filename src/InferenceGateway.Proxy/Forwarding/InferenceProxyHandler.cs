@@ -178,7 +178,9 @@ internal sealed class InferenceProxyHandler
             return;
         }
 
-        if (context.RequestAborted.IsCancellationRequested)
+        // YARP aborts the client connection after an upstream failure mid-response, which also trips
+        // RequestAborted: look at which side failed before blaming the client.
+        if (error != ForwarderError.ResponseBodyDestination && context.RequestAborted.IsCancellationRequested)
         {
             lease.RecordStatus(ClientClosedRequest);
             return;
