@@ -7,7 +7,10 @@ namespace InferenceGateway.Proxy;
 /// <summary>Writes an <see cref="OpenAiError"/> as the whole response: status, JSON body, retry-after.</summary>
 internal static class OpenAiErrorWriter
 {
-    public static Task WriteAsync(HttpContext context, OpenAiError error)
+    /// <param name="closeConnection">
+    /// Ask the client not to reuse the connection (HTTP/1.x): used when the request body was left unread.
+    /// </param>
+    public static Task WriteAsync(HttpContext context, OpenAiError error, bool closeConnection = false)
     {
         var response = context.Response;
         response.Clear();
@@ -18,6 +21,11 @@ internal static class OpenAiErrorWriter
             // Whole seconds, rounded up, at least 1 (RFC 9110 delay-seconds).
             var seconds = Math.Max(1L, (long)Math.Ceiling(retryAfter.TotalSeconds));
             response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (closeConnection && !HttpProtocol.IsHttp2(context.Request.Protocol) && !HttpProtocol.IsHttp3(context.Request.Protocol))
+        {
+            response.Headers.Connection = "close";
         }
 
         var body = error.ToJsonBytes();

@@ -306,26 +306,30 @@ public sealed class ProxyForwardingTests
     [Fact]
     public async Task UpstreamResetMidStream_ClientSeesErrorAndFallbackIsNotCalled()
     {
+        var clientGotFirstEvent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var resetting = await LoopbackHttpServer.StartAsync(async context =>
         {
             context.Response.ContentType = "text/event-stream";
             await context.Response.WriteAsync(UpstreamResponses.ChatSseEvents[1]);
             await context.Response.Body.FlushAsync();
+            // Reset only once the client holds the first event: the response has provably started.
+            await clientGotFirstEvent.Task.WaitAsync(TimeSpan.FromSeconds(30));
             context.Abort();
         });
         await using var fallback = await LoopbackHttpServer.StartAsync(UpstreamResponses.Sse(UpstreamResponses.ChatSseEvents));
         await using var gateway = await TestGateway.StartAsync();
         gateway.Router.Endpoints = [resetting.Address, fallback.Address];
-
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var failure = await Record.ExceptionAsync(async () =>
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = JsonBody(ChatRequest) };
-            using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
-            await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token);
-            await stream.CopyToAsync(Stream.Null, deadline.Token);
-        });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = JsonBody(ChatRequest) };
+        using var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+        await using var stream = await response.Content.ReadAsStreamAsync(deadline.Token);
+        var first = new byte[Encoding.UTF8.GetByteCount(UpstreamResponses.ChatSseEvents[1])];
+        await stream.ReadExactlyAsync(first, deadline.Token);
+        clientGotFirstEvent.SetResult();
 
+        var failure = await Record.ExceptionAsync(() => stream.CopyToAsync(Stream.Null, deadline.Token));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.NotNull(failure);
         Assert.False(deadline.IsCancellationRequested, "the client hung instead of seeing the reset");
         Assert.Equal(0, fallback.RequestCount);
@@ -334,6 +338,28 @@ public sealed class ProxyForwardingTests
         Assert.Equal([502], lease.Statuses);
         Assert.Equal(1, lease.FirstTokenCount);
         Assert.Equal(resetting.Address, lease.ServedEndpoint);
+    }
+
+    [Fact]
+    public async Task UpstreamResetBeforeResponse_Is502AndNotRetried()
+    {
+        await using var resetting = await LoopbackHttpServer.StartAsync(context =>
+        {
+            context.Abort();
+            return Task.CompletedTask;
+        });
+        await using var fallback = await LoopbackHttpServer.StartAsync(UpstreamResponses.Json(UpstreamResponses.ChatJson));
+        await using var gateway = await TestGateway.StartAsync();
+        gateway.Router.Endpoints = [resetting.Address, fallback.Address];
+
+        using var response = await gateway.Client.PostAsync("v1/chat/completions", JsonBody(ChatRequest));
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("upstream_error", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(0, fallback.RequestCount);
+        await gateway.AssertLeasesReleasedAsync();
+        Assert.Equal([502], gateway.SingleLease().Statuses);
     }
 
     [Fact]

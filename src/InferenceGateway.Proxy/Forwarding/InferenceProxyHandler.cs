@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.Http;
-using System.Net.Sockets;
 using InferenceGateway.Core.Errors;
 using InferenceGateway.Core.Routing;
 using Microsoft.AspNetCore.Http;
@@ -54,7 +53,8 @@ internal sealed class InferenceProxyHandler
         var (buffer, length, bodyError) = await ReadBodyAsync(context).ConfigureAwait(false);
         if (bodyError is not null)
         {
-            await OpenAiErrorWriter.WriteAsync(context, bodyError).ConfigureAwait(false);
+            // The rest of the body stays unread: the connection cannot carry another request.
+            await OpenAiErrorWriter.WriteAsync(context, bodyError, closeConnection: true).ConfigureAwait(false);
             return;
         }
 
@@ -232,8 +232,9 @@ internal sealed class InferenceProxyHandler
         {
             switch (current)
             {
+                // Only the connect phase: a reset on an established connection may come after the server
+                // started work, and is not retried.
                 case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }:
-                case SocketException:
                     return true;
                 case TimeoutException when error == ForwarderError.RequestCanceled:
                     // SocketsHttpHandler reports its ConnectTimeout as a cancellation wrapping a TimeoutException.
