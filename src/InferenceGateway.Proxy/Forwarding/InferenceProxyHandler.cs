@@ -119,11 +119,13 @@ internal sealed class InferenceProxyHandler
         var error = ForwarderError.None;
         string? answeredBy = null;
         var connectFailures = 0;
+        var attempts = 0;
         try
         {
             for (var i = 0; i < endpoints.Length; i++)
             {
                 var endpoint = endpoints[i];
+                attempts++;
                 request.Body = new ReadOnlyMemoryStream(routed.Body);
                 context.Features.Set<IForwarderErrorFeature>(null);
 
@@ -194,19 +196,19 @@ internal sealed class InferenceProxyHandler
             return;
         }
 
-        var clientError = ToClientError(error, connectFailures, endpoints.Length);
-        ProxyLog.UpstreamFailed(_logger, routed.RequestId, endpoints.Length, error.ToString(), clientError.StatusCode);
+        var clientError = ToClientError(error, connectFailures, attempts);
+        ProxyLog.UpstreamFailed(_logger, routed.RequestId, attempts, error.ToString(), clientError.StatusCode);
         lease.RecordStatus(clientError.StatusCode);
         await OpenAiErrorWriter.WriteAsync(context, clientError).ConfigureAwait(false);
     }
 
-    private static OpenAiError ToClientError(ForwarderError error, int connectFailures, int endpointCount)
+    private static OpenAiError ToClientError(ForwarderError error, int connectFailures, int attempts)
     {
-        if (connectFailures > 0 && connectFailures == endpointCount)
+        if (connectFailures > 0 && connectFailures == attempts)
         {
-            return OpenAiError.Unavailable(endpointCount == 1
+            return OpenAiError.Unavailable(attempts == 1
                 ? "The model server could not be reached."
-                : $"None of the {endpointCount} model servers picked for this request could be reached.");
+                : $"None of the {attempts} model servers picked for this request could be reached.");
         }
 
         if (error == ForwarderError.RequestTimedOut)
