@@ -222,6 +222,20 @@ public sealed class ProxyForwardingTests
     }
 
     [Fact]
+    public async Task RouterThrows_Is500OpenAiError()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        gateway.Router.Throw = new InvalidOperationException("boom");
+
+        using var response = await gateway.Client.PostAsync("v1/chat/completions", JsonBody(ChatRequest));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("internal_error", json.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.DoesNotContain("boom", json.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RequestBody_OverTheLimit_Is413WithoutRouting()
     {
         await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?> { ["InferenceGateway:Gateway:MaxRequestBodyBytes"] = "1024" });

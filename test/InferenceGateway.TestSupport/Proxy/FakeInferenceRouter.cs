@@ -19,6 +19,9 @@ public sealed class FakeInferenceRouter : IInferenceRouter
     /// <summary>When set, every request is refused with this error.</summary>
     public OpenAiError? Error { get; set; }
 
+    /// <summary>When set, Route throws it (after recording the input).</summary>
+    public Exception? Throw { get; set; }
+
     /// <summary>Headers added to the upstream request (RoutedRequest.HeadersToSet).</summary>
     public Dictionary<string, string> HeadersToSet { get; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -38,6 +41,11 @@ public sealed class FakeInferenceRouter : IInferenceRouter
     {
         var body = input.Body.ToArray();
         Inputs.Enqueue(new RecordedRoutingInput(input.Path, new Dictionary<string, string>(input.Headers), body));
+        if (Throw is { } exception)
+        {
+            throw exception;
+        }
+
         if (Error is { } error)
         {
             return RoutingOutcome.Failure(error);
