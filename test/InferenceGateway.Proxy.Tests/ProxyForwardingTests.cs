@@ -280,6 +280,82 @@ public sealed class ProxyForwardingTests
     }
 
     [Fact]
+    public async Task ConnectTimeout_RetriesOnNextFallbackEndpoint()
+    {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so connecting hangs.
+        using var saturated = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        saturated.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        saturated.Listen(0);
+        var blackhole = (IPEndPoint)saturated.LocalEndPoint!;
+        var fillers = new List<System.Net.Sockets.Socket>();
+        try
+        {
+            while (true)
+            {
+                var filler = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                fillers.Add(filler);
+                using var attempt = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+                try
+                {
+                    await filler.ConnectAsync(blackhole, attempt.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                Assert.True(fillers.Count < 64, "could not fill the accept queue");
+            }
+
+            await using var upstream = await LoopbackHttpServer.StartAsync(UpstreamResponses.Json(UpstreamResponses.ChatJson));
+            await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?> { ["InferenceGateway:Gateway:ConnectTimeout"] = "00:00:00.5" });
+            gateway.Router.Endpoints = [blackhole.ToString(), upstream.Address];
+
+            using var response = await gateway.Client.PostAsync("v1/chat/completions", JsonBody(ChatRequest));
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(1, upstream.RequestCount);
+            await gateway.AssertLeasesReleasedAsync();
+            Assert.Equal(upstream.Address, gateway.SingleLease().ServedEndpoint);
+        }
+        finally
+        {
+            foreach (var filler in fillers)
+            {
+                filler.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task UpstreamSilentPastUpstreamTimeout_Is504AndNotRetried()
+    {
+        await using var silent = await LoopbackHttpServer.StartAsync(async context =>
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The gateway gave up, as it should.
+            }
+        });
+        await using var fallback = await LoopbackHttpServer.StartAsync(UpstreamResponses.Json(UpstreamResponses.ChatJson));
+        await using var gateway = await TestGateway.StartAsync(new Dictionary<string, string?> { ["InferenceGateway:Gateway:UpstreamTimeout"] = "00:00:00.5" });
+        gateway.Router.Endpoints = [silent.Address, fallback.Address];
+
+        using var response = await gateway.Client.PostAsync("v1/chat/completions", JsonBody(ChatRequest));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("upstream_timeout", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(0, fallback.RequestCount);
+        await gateway.AssertLeasesReleasedAsync();
+        Assert.Equal([504], gateway.SingleLease().Statuses);
+    }
+
+    [Fact]
     public async Task AllEndpointsRefused_Is503OpenAiError()
     {
         await using var gateway = await TestGateway.StartAsync();

@@ -225,7 +225,8 @@ internal sealed class InferenceProxyHandler
     /// </summary>
     internal static bool IsConnectFailure(ForwarderError error, Exception? exception, HttpContext context)
     {
-        if (error is not (ForwarderError.Request or ForwarderError.RequestCanceled) || context.RequestAborted.IsCancellationRequested)
+        if (error is not (ForwarderError.Request or ForwarderError.RequestCanceled or ForwarderError.RequestTimedOut)
+            || context.RequestAborted.IsCancellationRequested)
         {
             return false;
         }
@@ -238,8 +239,9 @@ internal sealed class InferenceProxyHandler
                 // started work, and is not retried.
                 case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }:
                     return true;
-                case TimeoutException when error == ForwarderError.RequestCanceled:
-                    // SocketsHttpHandler reports its ConnectTimeout as a cancellation wrapping a TimeoutException.
+                case TimeoutException:
+                    // SocketsHttpHandler reports its ConnectTimeout as a cancellation wrapping a TimeoutException
+                    // (YARP calls it RequestTimedOut); YARP's own idle timeout cancels without one.
                     return true;
                 default:
                     break;
