@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace InferenceGateway.Proxy.Forwarding;
+
+/// <summary>The one HTTP client (connection pool) used for all model servers, and the per-request YARP settings.</summary>
+internal sealed class UpstreamClient : IDisposable
+{
+    public UpstreamClient(IOptions<GatewayOptions> options)
+    {
+        var settings = options.Value;
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            ConnectTimeout = settings.ConnectTimeout,
+            ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+        };
+        Invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+        RequestConfig = new ForwarderRequestConfig
+        {
+            ActivityTimeout = settings.UpstreamTimeout,
+            // Model servers speak plain-text HTTP/1.1; asking for HTTP/2 over http:// would only downgrade.
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            AllowResponseBuffering = false,
+        };
+    }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    public ForwarderRequestConfig RequestConfig { get; }
+
+    public void Dispose() => Invoker.Dispose();
+}
