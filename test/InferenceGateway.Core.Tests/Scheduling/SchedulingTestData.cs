@@ -12,7 +12,7 @@ namespace InferenceGateway.Core.Tests.Scheduling;
 internal static class SchedulingTestData
 {
     public static Endpoint Ep(int i) =>
-        new($"10.0.0.{i}:8000", $"pod-{i}", "default", Datastore.Endpoint.DefaultEngineType, FrozenDictionary<string, string>.Empty);
+        new($"10.0.0.{i}:8000", $"pod-{i}", "default", Endpoint.DefaultEngineType, FrozenDictionary<string, string>.Empty);
 
     public static EndpointMetrics Scrape(
         int waiting = 0,
