@@ -12,6 +12,13 @@ public sealed class ExtProcOptions
     /// </summary>
     public string DestinationHeader { get; set; } = DefaultDestinationHeader;
 
+    /// <summary>
+    /// Send only the primary endpoint (header and metadata keep one value, as the protocol requires them equal).
+    /// Needed behind an ORIGINAL_DST cluster, which parses the header as a single address; the override-host
+    /// policy (Istio, Envoy 1.35+) understands the ordered fallback list.
+    /// </summary>
+    public bool DestinationPrimaryOnly { get; set; }
+
     /// <summary>Largest request body the picker accumulates; larger bodies are refused with 413.</summary>
     public int MaxRequestBodyBytes { get; set; } = 64 * 1024 * 1024;
 

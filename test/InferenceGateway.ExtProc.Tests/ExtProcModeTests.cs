@@ -194,6 +194,18 @@ public sealed class ExtProcModeTests
     }
 
     [Fact]
+    public async Task FullDuplex_PrimaryOnly_HeaderAndMetadataCarryFirstEndpoint()
+    {
+        await using var host = await PickerHost.StartAsync(o => o.DestinationPrimaryOnly = true);
+        using var session = host.Client.Open();
+
+        var result = await EnvoyFlows.FullDuplexAsync(session, ExtProcMessages.RequestHeaders("/v1/completions"), [ChatBody]);
+
+        Assert.Equal("10.0.0.1:8000", result.Headers[Destination]);
+        Assert.Equal("10.0.0.1:8000", result.LbMetadata(Destination));
+    }
+
+    [Fact]
     public async Task SubsetHint_InMetadataContext_PassedToRouter()
     {
         await using var host = await PickerHost.StartAsync();

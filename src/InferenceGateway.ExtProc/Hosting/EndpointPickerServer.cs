@@ -48,10 +48,10 @@ public sealed class EndpointPickerServer : IAsyncDisposable
         EndpointPickerServerOptions serverOptions,
         Action<ExtProcOptions>? configureExtProc,
         Action<IServiceCollection> configureServices) =>
-        Create(serverOptions, configureServices, services => services.AddEndpointPickerExtProc(configureExtProc), endpoints => endpoints.MapEndpointPicker());
+        CreateCustom(serverOptions, configureServices, services => services.AddEndpointPickerExtProc(configureExtProc), endpoints => endpoints.MapEndpointPicker());
 
     /// <summary>The same host with other gRPC services (the benchmark's no-op processor uses it).</summary>
-    internal static EndpointPickerServer Create(
+    internal static EndpointPickerServer CreateCustom(
         EndpointPickerServerOptions serverOptions,
         Action<IServiceCollection> configureServices,
         Action<IServiceCollection> addServices,

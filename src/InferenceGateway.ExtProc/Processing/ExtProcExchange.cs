@@ -488,7 +488,7 @@ internal sealed class ExtProcExchange : IDisposable
 
     private (HeaderMutation Mutation, Struct Metadata) BuildDestination(RoutedRequest routed, int? contentLength)
     {
-        var destination = JoinEndpoints(routed);
+        var destination = _options.DestinationPrimaryOnly ? routed.Endpoints[0] : JoinEndpoints(routed);
         var mutation = new HeaderMutation();
         // Envoy applies removals before sets: a client-sent destination never survives.
         mutation.RemoveHeaders.Add(_options.DestinationHeader);
