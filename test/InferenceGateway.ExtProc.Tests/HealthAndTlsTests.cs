@@ -82,6 +82,37 @@ public sealed class HealthAndTlsTests
     }
 
     [Fact]
+    public async Task Tls_CertificateFolderWithPemFiles_IsServed()
+    {
+        var folder = Directory.CreateTempSubdirectory("epp-cert-");
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=epp-from-folder", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "tls.crt"), certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(Path.Combine(folder.FullName, "tls.key"), key.ExportPkcs8PrivateKeyPem());
+            string? seenSubject = null;
+            await using var host = await PickerHost.StartAsync(tls: true, certificatePath: folder.FullName);
+            using var handler = new SocketsHttpHandler();
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, cert, _, _) =>
+            {
+                seenSubject = cert?.Subject;
+                return true;
+            };
+            using var http = new HttpClient(handler);
+
+            using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{host.Server.GrpcPort}/") { Version = new Version(2, 0), VersionPolicy = HttpVersionPolicy.RequestVersionExact });
+
+            Assert.Equal("CN=epp-from-folder", seenSubject);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Tls_PlaintextClient_CannotTalkToTlsPort()
     {
         await using var host = await PickerHost.StartAsync(tls: true);

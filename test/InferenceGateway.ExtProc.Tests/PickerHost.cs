@@ -32,13 +32,13 @@ internal sealed class PickerHost : IAsyncDisposable
 
     public bool Ready { get; set; } = true;
 
-    public static async Task<PickerHost> StartAsync(Action<ExtProcOptions>? configure = null, bool tls = false, Func<bool>? readiness = null, TimeSpan? healthInterval = null)
+    public static async Task<PickerHost> StartAsync(Action<ExtProcOptions>? configure = null, bool tls = false, Func<bool>? readiness = null, TimeSpan? healthInterval = null, string? certificatePath = null)
     {
         var router = new FakeInferenceRouter();
         var registry = Prometheus.Metrics.NewCustomRegistry();
         PickerHost? host = null;
         var server = EndpointPickerServer.Create(
-            new EndpointPickerServerOptions { ListenAddress = IPAddress.Loopback, GrpcPort = 0, HealthPort = 0, SecureServing = tls },
+            new EndpointPickerServerOptions { ListenAddress = IPAddress.Loopback, GrpcPort = 0, HealthPort = 0, SecureServing = tls, CertificatePath = certificatePath },
             options =>
             {
                 options.HealthRefreshInterval = healthInterval ?? TimeSpan.FromMilliseconds(50);
