@@ -99,6 +99,33 @@ public sealed class ExtProcModeTests
     }
 
     [Fact]
+    public async Task UnknownMode_SeveralBodyMessages_IsHandledAsStreamed()
+    {
+        await using var host = await PickerHost.StartAsync();
+        host.Router.RewriteBody = Rewrite;
+        using var session = host.Client.Open();
+
+        var result = await EnvoyFlows.StreamedAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions"), ExtProcMessages.Split(ChatBody, 20), protocol: null);
+
+        Assert.Equal(Rewrite(ChatBody), result.Body);
+        Assert.Equal("10.0.0.1:8000,10.0.0.2:8000", result.LbMetadata(Destination));
+        Assert.Equal(ChatBody, Assert.Single(host.Router.Inputs).Body);
+    }
+
+    [Fact]
+    public async Task FullDuplex_EmptyBody_SendsOneEmptyClosingChunkAndZeroContentLength()
+    {
+        await using var host = await PickerHost.StartAsync();
+        using var session = host.Client.Open();
+
+        var result = await EnvoyFlows.FullDuplexAsync(session, ExtProcMessages.RequestHeaders("/v1/completions"), [[]]);
+
+        Assert.Empty(result.Body);
+        Assert.Equal([0], result.StreamedChunkSizes);
+        Assert.Equal("0", result.Headers["content-length"]);
+    }
+
+    [Fact]
     public async Task FullDuplex_SmallBody_DeferredHeadersThenStreamedBody()
     {
         await using var host = await PickerHost.StartAsync();
