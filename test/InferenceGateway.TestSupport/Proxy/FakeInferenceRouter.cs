@@ -4,7 +4,7 @@ using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Errors;
 using InferenceGateway.Core.Routing;
 
-namespace InferenceGateway.TestSupport;
+namespace InferenceGateway.TestSupport.Proxy;
 
 /// <summary>
 /// A router that answers what the test sets: a fixed endpoint list (primary first), or an error. Records every
