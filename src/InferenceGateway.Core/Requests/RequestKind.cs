@@ -1,7 +1,7 @@
 namespace InferenceGateway.Core.Requests;
 
 /// <summary>The OpenAI-compatible endpoints the pipeline routes by body.</summary>
-internal enum RequestKind
+public enum RequestKind
 {
     Completions,
     ChatCompletions,

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using InferenceGateway.Core.Errors;
@@ -13,6 +14,8 @@ internal static class RequestParser
 {
     public const int DefaultMaxBodyBytes = 16 * 1024 * 1024;
     public const int DefaultMaxJsonDepth = 64;
+
+    private static readonly SearchValues<byte> JsonWhitespace = SearchValues.Create(" \t\r\n"u8);
 
     /// <summary>Parses <paramref name="body"/>; on failure <paramref name="error"/> is the 400/413 for the client.</summary>
     public static bool TryParse(
@@ -31,7 +34,7 @@ internal static class RequestParser
             return false;
         }
 
-        if (body.IsEmpty)
+        if (body.Span.IndexOfAnyExcept(JsonWhitespace) < 0)
         {
             error = OpenAiError.BadRequest("request body is empty: a JSON object with a \"model\" is required");
             return false;
