@@ -90,6 +90,11 @@ public sealed class RequestParserTests
             "m", false, false, null, "[]"
         },
         {
+            "nested model keys are not the model", RequestKind.ChatCompletions,
+            """{"metadata":{"model":"evil"},"tools":[{"model":"evil2"}],"model":"m","messages":[{"model":"x"}]}""",
+            "m", false, false, null, """[{"model":"x"}]"""
+        },
+        {
             "stream_options null", RequestKind.ChatCompletions,
             """{"model":"m","messages":[],"stream_options":null}""",
             "m", false, false, null, "[]"
