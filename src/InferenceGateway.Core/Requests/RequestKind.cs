@@ -10,7 +10,7 @@ public enum RequestKind
 }
 
 /// <summary>Maps a request path (query string ignored) to the endpoint kind.</summary>
-internal static class RequestPaths
+public static class RequestPaths
 {
     public const string Completions = "/v1/completions";
     public const string ChatCompletions = "/v1/chat/completions";

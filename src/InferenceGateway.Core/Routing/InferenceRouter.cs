@@ -195,6 +195,7 @@ internal sealed class InferenceRouter : IInferenceRouter
             route.Criticality,
             addresses[0],
             parsed.Stream,
+            parsed.IncludeUsage,
             parsed.EstimatedPromptTokens,
             parsed.MaxTokens,
             (long)parsed.EstimatedPromptTokens + maxTokens,

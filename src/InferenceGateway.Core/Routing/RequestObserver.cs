@@ -15,6 +15,7 @@ internal interface IRequestObserver
 }
 
 /// <summary>A request as it was placed.</summary>
+/// <param name="IncludeUsage">stream_options.include_usage: a streamed response ends with a usage chunk.</param>
 /// <param name="EstimatedTokens">Prompt estimate plus max output tokens (or the default): the in-flight weight.</param>
 /// <param name="InferenceObjective">Value of x-gateway-inference-objective (not interpreted yet).</param>
 internal sealed record RoutedRequestInfo(
@@ -25,6 +26,7 @@ internal sealed record RoutedRequestInfo(
     CriticalityBand Criticality,
     string PrimaryEndpoint,
     bool Stream,
+    bool IncludeUsage,
     int EstimatedPromptTokens,
     int? MaxTokens,
     long EstimatedTokens,

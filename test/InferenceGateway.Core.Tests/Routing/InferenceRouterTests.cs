@@ -43,7 +43,7 @@ public sealed class InferenceRouterTests
     {
         // Arrange
         var router = CreateRouter();
-        var input = Input(Chat, """{"model":"base","messages":[{"role":"user","content":"hi"}],"stream":true}""");
+        var input = Input(Chat, """{"model":"base","messages":[{"role":"user","content":"hi"}],"stream":true,"stream_options":{"include_usage":true}}""");
 
         // Act
         var outcome = router.Route(input);
@@ -56,6 +56,7 @@ public sealed class InferenceRouterTests
         Assert.False(routed.BodyChanged);
         Assert.True(routed.Body.Equals(input.Body), "unchanged body must be the caller's memory");
         Assert.True(routed.Stream);
+        Assert.True(Assert.Single(_observer.Routed).IncludeUsage);
         Assert.Equal(CriticalityBand.Default, routed.Criticality);
         routed.Lease.Dispose();
     }
@@ -189,6 +190,7 @@ public sealed class InferenceRouterTests
         Assert.Equal(66, info.EstimatedTokens);
         Assert.Equal("premium", info.InferenceObjective);
         Assert.Equal(RequestKind.Completions, info.Kind);
+        Assert.False(info.IncludeUsage);
         routed.Lease.Dispose();
     }
 

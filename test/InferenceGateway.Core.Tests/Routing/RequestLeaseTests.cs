@@ -222,6 +222,6 @@ public sealed class RequestLeaseTests
 
     internal static RoutedRequestInfo Info(string endpoint, long tokens) => new(
         "req-1", RequestKind.ChatCompletions, "model", "model", CriticalityBand.Default, endpoint,
-        Stream: false, EstimatedPromptTokens: 0, MaxTokens: null, EstimatedTokens: tokens, InferenceObjective: null,
+        Stream: false, IncludeUsage: false, EstimatedPromptTokens: 0, MaxTokens: null, EstimatedTokens: tokens, InferenceObjective: null,
         StartedAt: DateTimeOffset.UnixEpoch);
 }
