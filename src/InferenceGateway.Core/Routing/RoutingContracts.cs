@@ -29,7 +29,11 @@ public sealed record RoutedRequest(
     bool BodyChanged,
     bool Stream,
     IReadOnlyDictionary<string, string> HeadersToSet,
-    IRequestLease Lease);
+    IRequestLease Lease)
+{
+    /// <summary>Value of x-gateway-inference-objective, kept for InferenceObjective support (not interpreted yet).</summary>
+    public string? InferenceObjective { get; init; }
+}
 
 /// <summary>Either a placed request or an error for the client.</summary>
 public readonly record struct RoutingOutcome(RoutedRequest? Routed, OpenAiError? Error)

@@ -1,0 +1,251 @@
+using System.Buffers;
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using InferenceGateway.Core.Admission;
+using InferenceGateway.Core.Datastore;
+using InferenceGateway.Core.Errors;
+using InferenceGateway.Core.Metrics;
+using InferenceGateway.Core.Requests;
+using InferenceGateway.Core.Scheduling;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace InferenceGateway.Core.Routing;
+
+/// <summary>
+/// The request path every front end calls: parse the body, resolve the model, draw the target, build the
+/// candidates (subset hint, fresh metrics, in-flight counts), admit, schedule, rewrite the model, open the lease.
+/// </summary>
+internal sealed class InferenceRouter : IInferenceRouter
+{
+    private readonly IDatastore _datastore;
+    private readonly IEndpointMetricsStore _metrics;
+    private readonly InFlightTracker _tracker;
+    private readonly IAdmissionController _admission;
+    private readonly IScheduler _scheduler;
+    private readonly RoutingOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly Random _random;
+    private readonly IRequestObserver[] _observers;
+    private readonly ILogger _logger;
+
+    public InferenceRouter(
+        IDatastore datastore,
+        IEndpointMetricsStore metrics,
+        InFlightTracker tracker,
+        IAdmissionController admission,
+        IScheduler scheduler,
+        IOptions<RoutingOptions> options,
+        TimeProvider timeProvider,
+        Random random,
+        IEnumerable<IRequestObserver>? observers = null,
+        ILogger<InferenceRouter>? logger = null)
+    {
+        _datastore = datastore;
+        _metrics = metrics;
+        _tracker = tracker;
+        _admission = admission;
+        _scheduler = scheduler;
+        _options = options.Value;
+        var invalid = _options.Validate();
+        if (invalid is not null)
+        {
+            throw new ArgumentException($"Invalid {nameof(RoutingOptions)}: {invalid}", nameof(options));
+        }
+
+        _timeProvider = timeProvider;
+        _random = random;
+        _observers = observers is null ? [] : [.. observers];
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    public RoutingOutcome Route(RoutingInput input)
+    {
+        var headers = input.Headers;
+        var requestId = GetHeader(headers, RoutingHeaders.RequestId) is { Length: <= RoutingHeaders.MaxRequestIdLength } clientId
+            ? clientId
+            : Guid.CreateVersion7(_timeProvider.GetUtcNow()).ToString();
+
+        if (!RequestPaths.TryGetKind(input.Path, out var kind))
+        {
+            return Refuse(requestId, OpenAiError.NotFound(
+                $"unsupported path \"{input.Path}\": the gateway routes POST {RequestPaths.Completions}, "
+                + $"{RequestPaths.ChatCompletions}, {RequestPaths.Responses} and {RequestPaths.Embeddings}",
+                "unknown_url"));
+        }
+
+        if (!RequestParser.TryParse(kind, input.Body, _options.MaxBodyBytes, _options.MaxJsonDepth, out var parsed, out var parseError))
+        {
+            return Refuse(requestId, parseError);
+        }
+
+        // One snapshot for the whole decision: models and endpoints are consistent with each other.
+        var snapshot = _datastore.Current;
+        if (!snapshot.Models.TryGetValue(parsed.Model, out var route))
+        {
+            return Refuse(requestId, OpenAiError.NotFound($"model \"{parsed.Model}\" not found"));
+        }
+
+        if (TargetModelSelector.IsReserved(route))
+        {
+            return Refuse(requestId, OpenAiError.NotFound(
+                $"no valid target model for model \"{parsed.Model}\": every target has weight 0"));
+        }
+
+        // The rewrite header (set by the gateway's own policy) replaces the weighted draw.
+        var target = GetHeader(headers, RoutingHeaders.ModelNameRewrite) ?? TargetModelSelector.Draw(route, _random)!;
+
+        var endpoints = snapshot.Endpoints;
+        if (endpoints.IsDefaultOrEmpty)
+        {
+            return Refuse(requestId, OpenAiError.Unavailable("no ready endpoint in the pool"));
+        }
+
+        var rented = ArrayPool<EndpointCandidate>.Shared.Rent(endpoints.Length);
+        var count = 0;
+        SchedulingResult result;
+        try
+        {
+            var subset = input.SubsetHint;
+            var now = _timeProvider.GetUtcNow();
+            var staleness = _options.StalenessThreshold;
+            for (var i = 0; i < endpoints.Length; i++)
+            {
+                var endpoint = endpoints[i];
+                if (subset is not null && !subset.Contains(endpoint.Address))
+                {
+                    continue;
+                }
+
+                var metrics = _metrics.TryGet(endpoint.Address);
+                if (metrics is not null && !metrics.IsFresh(now, staleness))
+                {
+                    metrics = null;
+                }
+
+                var inFlight = _tracker.Get(endpoint.Address);
+                rented[count++] = new EndpointCandidate(endpoint, metrics, inFlight.Requests, inFlight.Tokens);
+            }
+
+            if (count == 0)
+            {
+                return Refuse(requestId, OpenAiError.Unavailable("no endpoint in subset: none of the endpoints the proxy allows is in the pool"));
+            }
+
+            var candidates = new ReadOnlySpan<EndpointCandidate>(rented, 0, count);
+            var decision = _admission.Decide(route.Criticality, candidates);
+            if (!decision.Admitted)
+            {
+                return Refuse(requestId, OpenAiError.TooManyRequests(
+                    decision.Message ?? "the pool is saturated; retry later", decision.RetryAfter));
+            }
+
+            var request = new SchedulingRequest(
+                requestId,
+                target,
+                route.Criticality,
+                parsed.PromptBytes,
+                parsed.EstimatedPromptTokens,
+                parsed.MaxTokens,
+                GetHeader(headers, RoutingHeaders.SessionToken));
+            result = _scheduler.Schedule(request, candidates);
+        }
+        finally
+        {
+            rented.AsSpan(0, count).Clear();
+            ArrayPool<EndpointCandidate>.Shared.Return(rented);
+        }
+
+        if (result.Rejection is { } rejection)
+        {
+            return Refuse(requestId, rejection.StatusCode switch
+            {
+                429 => OpenAiError.TooManyRequests(rejection.Message, null),
+                503 => OpenAiError.Unavailable(rejection.Message),
+                _ => new OpenAiError(rejection.StatusCode, rejection.Message, "server_error"),
+            });
+        }
+
+        var chosen = result.Endpoints;
+        if (chosen.IsDefaultOrEmpty)
+        {
+            return Refuse(requestId, OpenAiError.Unavailable("no eligible endpoint for this request"));
+        }
+
+        var addresses = new string[chosen.Length];
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            addresses[i] = chosen[i].Address;
+        }
+
+        // Only the model value changes, and only when it differs; otherwise the caller's bytes pass through.
+        var bodyChanged = !string.Equals(target, parsed.Model, StringComparison.Ordinal);
+        var body = bodyChanged
+            ? ModelRewriter.Rewrite(input.Body.Span, parsed.ModelTokenStart, parsed.ModelTokenEnd, target)
+            : input.Body;
+
+        var maxTokens = kind == RequestKind.Embeddings ? 0 : parsed.MaxTokens ?? _options.DefaultMaxTokensEstimate;
+        var objective = GetHeader(headers, RoutingHeaders.InferenceObjective);
+        var info = new RoutedRequestInfo(
+            requestId,
+            kind,
+            parsed.Model,
+            target,
+            route.Criticality,
+            addresses[0],
+            parsed.Stream,
+            parsed.IncludeUsage,
+            parsed.EstimatedPromptTokens,
+            parsed.MaxTokens,
+            (long)parsed.EstimatedPromptTokens + maxTokens,
+            objective,
+            _timeProvider.GetUtcNow());
+        var lease = _tracker.Acquire(info, _observers);
+        Notify(info);
+        RoutingLog.Routed(_logger, requestId, parsed.Model, target, addresses[0], result.Profile);
+
+        var headersToSet = new Dictionary<string, string>(1, StringComparer.Ordinal)
+        {
+            [RoutingHeaders.RequestId] = requestId,
+        };
+        return RoutingOutcome.Success(new RoutedRequest(
+            requestId,
+            parsed.Model,
+            target,
+            route.Criticality,
+            ImmutableCollectionsMarshal.AsImmutableArray(addresses),
+            body,
+            bodyChanged,
+            parsed.Stream,
+            headersToSet,
+            lease)
+        {
+            InferenceObjective = objective,
+        });
+    }
+
+    private static string? GetHeader(IReadOnlyDictionary<string, string> headers, string name) =>
+        headers.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value : null;
+
+    private RoutingOutcome Refuse(string requestId, OpenAiError error)
+    {
+        RoutingLog.Refused(_logger, requestId, error.StatusCode, error.Message);
+        return RoutingOutcome.Failure(error);
+    }
+
+    private void Notify(RoutedRequestInfo info)
+    {
+        for (var i = 0; i < _observers.Length; i++)
+        {
+            try
+            {
+                _observers[i].OnRouted(info);
+            }
+            catch (Exception ex)
+            {
+                RoutingLog.ObserverFailed(_logger, ex, _observers[i].GetType().Name, info.RequestId);
+            }
+        }
+    }
+}
