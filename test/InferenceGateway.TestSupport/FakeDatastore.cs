@@ -43,6 +43,19 @@ public sealed class FakeDatastore : IDatastore
         return new DatastoreSnapshot(null, endpoints.ToImmutable(), byName.ToFrozenDictionary(StringComparer.Ordinal), [], 1);
     }
 
+    /// <summary>A snapshot with one pool ("test-pool"), the given endpoints and one plain model route per name.</summary>
+    public static DatastoreSnapshot Snapshot(IEnumerable<string> addresses, params string[] models)
+    {
+        var pool = new PoolInfo("test-pool", "default", FrozenDictionary<string, string>.Empty, [8000], FailureMode.FailClose);
+        var routes = new ModelRoute[models.Length];
+        for (var i = 0; i < models.Length; i++)
+        {
+            routes[i] = Model(models[i]);
+        }
+
+        return Snapshot(addresses, routes) with { Pool = pool };
+    }
+
     public static Endpoint CreateEndpoint(string address, string name) =>
         new(address, name, "default", Endpoint.DefaultEngineType, FrozenDictionary<string, string>.Empty);
 
