@@ -117,6 +117,41 @@ public class SimulationTests
         Assert.True(probe.InFlightConsistent, "in-flight requests/tokens disagree");
     }
 
+    [Fact]
+    public void Run_ObserverScheduler_ToldOfEveryEndWithCachedTokens()
+    {
+        var options = SmallOptions("x");
+        var plan = options.BuildPlans()[0];
+        var observer = new ObservingScheduler();
+        var cluster = new ClusterSimulation(new SimulationOptions { Servers = 4, Engine = options.Engine });
+
+        var result = cluster.Run(plan, observer, new VirtualTimeProvider(), 1);
+
+        Assert.Equal(plan.Requests.Count, observer.Ended.Count);
+        Assert.Equal(plan.Requests.Count, observer.Ended.Distinct().Count());
+        Assert.Equal(result.Requests.Sum(r => r.CachedTokens), observer.CachedTokens);
+        Assert.True(observer.CachedTokens > 0);
+    }
+
+    private sealed class ObservingScheduler : IScheduler, ISchedulerObserver
+    {
+        private int _next;
+
+        public List<string> Ended { get; } = [];
+
+        public long CachedTokens { get; private set; }
+
+        public SchedulingResult Schedule(SchedulingRequest request, ReadOnlySpan<EndpointCandidate> candidates) =>
+            new([candidates[_next++ % candidates.Length].Endpoint], "observer", null);
+
+        public void OnRequestEnded(string requestId, InferenceGateway.Core.Datastore.Endpoint endpoint, bool succeeded, int cachedPromptTokens)
+        {
+            Assert.True(succeeded);
+            Ended.Add(requestId);
+            CachedTokens += cachedPromptTokens;
+        }
+    }
+
     private sealed class ProbeScheduler(VirtualTimeProvider time) : IScheduler
     {
         private int _next;

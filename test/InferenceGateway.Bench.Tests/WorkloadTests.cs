@@ -211,3 +211,35 @@ public class WorkloadTests
         return gaps.Sum(g => (g - mean) * (g - mean)) / gaps.Count;
     }
 }
+
+public class WorkloadFileTests
+{
+    [Fact]
+    public void Parse_SnakeCaseYaml_BindsFieldsAndStages()
+    {
+        var spec = WorkloadFile.Parse("""
+            type: shared_prefix
+            num_groups: 3
+            num_prompts_per_group: 2
+            system_prompt_len: 64
+            question_len: 8
+            output_len: 5
+            arrival: gamma
+            burstiness: 0.5
+            stages:
+              - {rate: 2, duration: 10}
+              - {rate: 4, duration: 5}
+            """);
+
+        Assert.Equal((3, 2, 64, 8, 5), (spec.NumGroups, spec.NumPromptsPerGroup, spec.SystemPromptLen, spec.QuestionLen, spec.OutputLen));
+        Assert.Equal(("gamma", 0.5), (spec.Arrival, spec.Burstiness));
+        Assert.Equal([(2.0, 10.0), (4.0, 5.0)], spec.Stages.Select(s => (s.Rate, s.Duration)));
+    }
+
+    [Fact]
+    public void Parse_UnknownKeyOrBadType_Throws()
+    {
+        Assert.ThrowsAny<Exception>(() => WorkloadFile.Parse("num_gruops: 3\n"));
+        Assert.Throws<ArgumentException>(() => WorkloadFile.Parse("type: nope\n"));
+    }
+}

@@ -57,3 +57,17 @@ public sealed class DelegateSchedulerFactory : ISchedulerFactory
     public IScheduler? Create(string name, SchedulerContext context) =>
         _constructors.TryGetValue(name, out var constructor) ? constructor(context) : null;
 }
+
+/// <summary>
+/// Optional: a scheduler (or an adapter around one) that also implements this interface is told when a request it
+/// placed ends, as a gateway's response path would tell it (e.g. to update a prefix index or in-flight state).
+/// Called on the simulation thread at the virtual time of the event (<see cref="SchedulerContext.Time"/>).
+/// </summary>
+public interface ISchedulerObserver
+{
+    /// <param name="requestId">The <c>SchedulingRequest.RequestId</c> of the request.</param>
+    /// <param name="endpoint">The endpoint it ran on.</param>
+    /// <param name="succeeded">False when the server refused it (queue full, too long).</param>
+    /// <param name="cachedPromptTokens">Prompt tokens the server served from its prefix cache.</param>
+    void OnRequestEnded(string requestId, InferenceGateway.Core.Datastore.Endpoint endpoint, bool succeeded, int cachedPromptTokens);
+}

@@ -84,6 +84,7 @@ public sealed class ClusterSimulation : IEngineEventSink
     private RequestState[] _states = [];
     private GapSample[] _gaps = [];
     private int _outstanding;
+    private ISchedulerObserver? _observer;
 
     public ClusterSimulation(SimulationOptions options, IReadOnlyList<Endpoint>? endpoints = null)
     {
@@ -116,13 +117,17 @@ public sealed class ClusterSimulation : IEngineEventSink
 
     public IReadOnlyList<Endpoint> Endpoints => _endpoints;
 
-    /// <summary>Runs <paramref name="plan"/> to completion. <paramref name="time"/> is the clock the scheduler reads.</summary>
+    /// <summary>
+    /// Runs <paramref name="plan"/> to completion. <paramref name="time"/> is the clock the scheduler reads. A
+    /// scheduler that is also an <see cref="ISchedulerObserver"/> is told when each request it placed ends.
+    /// </summary>
     public SimulationResult Run(LoadPlan plan, IScheduler scheduler, VirtualTimeProvider time, int seed, Action<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(time);
         var requests = plan.Requests;
+        _observer = scheduler as ISchedulerObserver;
         _states = new RequestState[requests.Count];
         var stages = plan.Stages.Count;
         _gaps = new GapSample[stages + 1];
@@ -263,7 +268,7 @@ public sealed class ClusterSimulation : IEngineEventSink
     private void Dispatch(PlannedRequest planned, IScheduler scheduler)
     {
         var item = planned.Item;
-        var state = new RequestState(planned.Stage, planned.At.TotalSeconds);
+        var state = new RequestState(planned.Stage, planned.At.TotalSeconds, planned.Index.ToString(CultureInfo.InvariantCulture));
         _states[planned.Index] = state;
         for (var i = 0; i < _engines.Length; i++)
         {
@@ -271,7 +276,7 @@ public sealed class ClusterSimulation : IEngineEventSink
         }
 
         var request = new SchedulingRequest(
-            planned.Index.ToString(CultureInfo.InvariantCulture),
+            state.RequestId,
             item.Adapter ?? _options.Model,
             CriticalityBand.Default,
             item.PromptBytes,
@@ -299,6 +304,7 @@ public sealed class ClusterSimulation : IEngineEventSink
         if (submitted != SubmitResult.Accepted)
         {
             state.Fail(submitted == SubmitResult.QueueFull ? 429 : 400, "engine: " + submitted, planned.At.TotalSeconds);
+            _observer?.OnRequestEnded(state.RequestId, _endpoints[server], false, 0);
             return;
         }
 
@@ -316,6 +322,7 @@ public sealed class ClusterSimulation : IEngineEventSink
         _inFlight[state.Server]--;
         _inFlightTokens[state.Server] -= state.Tokens;
         _outstanding--;
+        _observer?.OnRequestEnded(state.RequestId, _endpoints[state.Server], true, state.Engine!.CachedTokens);
     }
 
     private void StartStep(int server)
@@ -370,8 +377,10 @@ public sealed class ClusterSimulation : IEngineEventSink
 
     private void Push(TimeSpan at, int kind, int index) => _queue.Enqueue((kind, index), (at.Ticks, _seq++));
 
-    private sealed class RequestState(int stage, double send)
+    private sealed class RequestState(int stage, double send, string requestId)
     {
+        public string RequestId { get; } = requestId;
+
         public int Stage { get; } = stage;
 
         public double Send { get; } = send;

@@ -9,5 +9,6 @@ internal static class CommandCatalog
     {
         // serve | epp | sim | bench | validate | crds (see docs/cli.md)
         yield return SimCommand.Create();
+        yield return BenchCommand.Create();
     }
 }
