@@ -3,14 +3,14 @@ using InferenceGateway.Simulator.Engines;
 
 namespace InferenceGateway.Bench;
 
-public enum BenchMode
+internal enum BenchMode
 {
     Simulate,
     Http,
 }
 
 /// <summary>Everything a benchmark run needs (the CLI binds flags onto it).</summary>
-public sealed class BenchOptions
+internal sealed class BenchOptions
 {
     public BenchMode Mode { get; set; } = BenchMode.Simulate;
 

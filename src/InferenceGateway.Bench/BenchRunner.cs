@@ -7,7 +7,7 @@ using InferenceGateway.Bench.Workloads;
 namespace InferenceGateway.Bench;
 
 /// <summary>Receives progress: a task per (strategy, run) and its completion fraction.</summary>
-public interface IBenchProgress
+internal interface IBenchProgress
 {
     void Start(string task);
 
@@ -17,7 +17,7 @@ public interface IBenchProgress
 }
 
 /// <summary>Runs every (strategy, load plan) pair and summarises each per stage and overall.</summary>
-public static class BenchRunner
+internal static class BenchRunner
 {
     public static IReadOnlyList<SummaryRecord> RunSimulation(BenchOptions options, ISchedulerFactory factory, IBenchProgress? progress = null)
     {

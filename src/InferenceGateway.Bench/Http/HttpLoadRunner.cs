@@ -7,7 +7,7 @@ using InferenceGateway.Bench.Workloads;
 namespace InferenceGateway.Bench.Http;
 
 /// <summary>What an http run produced: per-request results and every inter-token gap with its stage.</summary>
-public sealed record HttpRunResult(IReadOnlyList<RequestResult> Requests, IReadOnlyList<(int Stage, double Gap)> Gaps);
+internal sealed record HttpRunResult(IReadOnlyList<RequestResult> Requests, IReadOnlyList<(int Stage, double Gap)> Gaps);
 
 /// <summary>
 /// Open-loop streaming load against an OpenAI-compatible URL: each planned request is sent at its time (later if
@@ -15,7 +15,7 @@ public sealed record HttpRunResult(IReadOnlyList<RequestResult> Requests, IReadO
 /// <c>max_tokens</c>, <c>ignore_eos</c> and <c>stream_options.include_usage</c>. Every SSE frame is timed on arrival.
 /// The run ends by itself once every request has finished or hit its timeout.
 /// </summary>
-public sealed class HttpLoadRunner
+internal sealed class HttpLoadRunner
 {
     private readonly HttpClient _client;
     private readonly Uri _target;

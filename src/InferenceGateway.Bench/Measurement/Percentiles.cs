@@ -5,7 +5,7 @@ namespace InferenceGateway.Bench.Measurement;
 /// reports use): over sorted x[0..n-1], p maps to rank r = p/100 * (n - 1) and the value is
 /// x[floor r] + (r - floor r) * (x[ceil r] - x[floor r]).
 /// </summary>
-public static class Percentiles
+internal static class Percentiles
 {
     /// <summary>Sorts <paramref name="values"/> in place and returns the requested percentiles (NaN when empty).</summary>
     public static double[] Compute(Span<double> values, params ReadOnlySpan<double> percents)
@@ -56,7 +56,7 @@ public static class Percentiles
 /// Inter-token gaps of a run: kept exactly up to <see cref="Capacity"/> values, beyond that a uniform seeded
 /// reservoir sample of that size (bounded memory for hour-long simulations).
 /// </summary>
-public sealed class GapSample
+internal sealed class GapSample
 {
     public const int Capacity = 4_000_000;
     private readonly Random _random;

@@ -3,7 +3,7 @@ namespace InferenceGateway.Bench.Measurement;
 /// <summary>
 /// The client-side outcome of one request. Times are seconds since the run's start (virtual or wall clock).
 /// </summary>
-public sealed record RequestResult
+internal sealed record RequestResult
 {
     public required int Index { get; init; }
 
@@ -43,7 +43,7 @@ public sealed record RequestResult
 }
 
 /// <summary>The per-request metric definitions of docs/benchmarks.md, over one observed token stream.</summary>
-public static class StreamMetrics
+internal static class StreamMetrics
 {
     /// <summary>
     /// From the send time, the arrival times of the non-empty content chunks and the end of the stream: TTFT (first

@@ -4,7 +4,7 @@ namespace InferenceGateway.Bench.Measurement;
 /// One row of summary.json: one strategy at one offered load (one stage of a staged workload, one rate of a
 /// sweep, or "all" for a whole run). Latencies in milliseconds; NaN (JSON null) when undefined.
 /// </summary>
-public sealed record SummaryRecord
+internal sealed record SummaryRecord
 {
     public required string Strategy { get; init; }
 
@@ -72,7 +72,7 @@ public sealed record SummaryRecord
 }
 
 /// <summary>Aggregates request results into a <see cref="SummaryRecord"/> (definitions in docs/benchmarks.md).</summary>
-public static class Summaries
+internal static class Summaries
 {
     /// <summary>
     /// Throughput counts completed requests over the measured window: from the first send to the last end among

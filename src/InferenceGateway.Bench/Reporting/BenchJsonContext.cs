@@ -6,7 +6,7 @@ using InferenceGateway.Bench.Workloads;
 namespace InferenceGateway.Bench;
 
 /// <summary>Writes NaN and infinities (undefined metrics) as JSON null.</summary>
-public sealed class NanAsNullConverter : JsonConverter<double>
+internal sealed class NanAsNullConverter : JsonConverter<double>
 {
     public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
@@ -28,7 +28,7 @@ public sealed class NanAsNullConverter : JsonConverter<double>
 }
 
 /// <summary>The JSON written by the benchmark (snake_case, like the field's tools).</summary>
-public sealed record BenchReport(string Mode, string Workload, ulong Seed, int? Servers, string? Profile, double? ScrapeIntervalMs, IReadOnlyList<SummaryRecord> Results);
+internal sealed record BenchReport(string Mode, string Workload, ulong Seed, int? Servers, string? Profile, double? ScrapeIntervalMs, IReadOnlyList<SummaryRecord> Results);
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,

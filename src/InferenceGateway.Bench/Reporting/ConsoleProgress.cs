@@ -7,7 +7,7 @@ namespace InferenceGateway.Bench.Reporting;
 /// Progress on the console: Spectre.Console progress bars on an interactive terminal, plain lines otherwise
 /// (redirected output, CI), so logs stay readable.
 /// </summary>
-public static class ConsoleProgress
+internal static class ConsoleProgress
 {
     public static bool Interactive =>
         !Console.IsOutputRedirected && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")) && AnsiConsole.Profile.Capabilities.Interactive;

@@ -3,7 +3,7 @@ using InferenceGateway.Bench.Measurement;
 namespace InferenceGateway.Bench.Reporting;
 
 /// <summary>Line plots over offered load, one series per strategy (ScottPlot 5).</summary>
-public static class Plots
+internal static class Plots
 {
     public static IReadOnlyList<string> Write(string directory, IReadOnlyList<SummaryRecord> records)
     {

@@ -9,7 +9,7 @@ namespace InferenceGateway.Bench.Reporting;
 /// Writes summary.json, summary.md and the plots (TTFT p90 and output throughput against offered load, one line
 /// per strategy, PNG and SVG) into one directory.
 /// </summary>
-public static class ReportWriter
+internal static class ReportWriter
 {
     public static IReadOnlyList<string> Write(string directory, BenchReport report)
     {

@@ -11,7 +11,7 @@ namespace InferenceGateway.Bench.Scheduling;
 /// <param name="Endpoints">The endpoints the run will offer as candidates (fixed for the whole run).</param>
 /// <param name="BlockSize">KV block size of the simulated servers in tokens (for prefix indexes that mirror it).</param>
 /// <param name="KvCacheBlocks">KV blocks per simulated server.</param>
-public sealed record SchedulerContext(
+internal sealed record SchedulerContext(
     TimeProvider Time,
     Random Random,
     IReadOnlyList<InferenceGateway.Core.Datastore.Endpoint> Endpoints,
@@ -22,7 +22,7 @@ public sealed record SchedulerContext(
 /// Resolves strategy names (scheduling profiles) to schedulers. The benchmark creates a fresh scheduler per
 /// (strategy, rate) run, so state such as a prefix index never leaks between runs.
 /// </summary>
-public interface ISchedulerFactory
+internal interface ISchedulerFactory
 {
     /// <summary>The names this factory can create, in display order.</summary>
     IReadOnlyList<string> Names { get; }
@@ -32,7 +32,7 @@ public interface ISchedulerFactory
 }
 
 /// <summary>An <see cref="ISchedulerFactory"/> over a name -> constructor table.</summary>
-public sealed class DelegateSchedulerFactory : ISchedulerFactory
+internal sealed class DelegateSchedulerFactory : ISchedulerFactory
 {
     private readonly Dictionary<string, Func<SchedulerContext, IScheduler>> _constructors;
     private readonly List<string> _names;
@@ -63,7 +63,7 @@ public sealed class DelegateSchedulerFactory : ISchedulerFactory
 /// placed ends, as a gateway's response path would tell it (e.g. to update a prefix index or in-flight state).
 /// Called on the simulation thread at the virtual time of the event (<see cref="SchedulerContext.Time"/>).
 /// </summary>
-public interface ISchedulerObserver
+internal interface ISchedulerObserver
 {
     /// <param name="requestId">The <c>SchedulingRequest.RequestId</c> of the request.</param>
     /// <param name="endpoint">The endpoint it ran on.</param>

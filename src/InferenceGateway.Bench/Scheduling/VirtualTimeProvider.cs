@@ -4,7 +4,7 @@ namespace InferenceGateway.Bench.Scheduling;
 /// The discrete-event clock as a <see cref="TimeProvider"/>: the simulation sets <see cref="Now"/> before every
 /// decision. Timers are not supported (nothing runs between events).
 /// </summary>
-public sealed class VirtualTimeProvider : TimeProvider
+internal sealed class VirtualTimeProvider : TimeProvider
 {
     /// <summary>Wall-clock instant that virtual time zero maps to (fixed, so runs are reproducible).</summary>
     public static readonly DateTimeOffset Epoch = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);

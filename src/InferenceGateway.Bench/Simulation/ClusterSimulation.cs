@@ -11,7 +11,7 @@ using InferenceGateway.Simulator.Engines;
 namespace InferenceGateway.Bench.Simulation;
 
 /// <summary>Sizes of a simulated cluster.</summary>
-public sealed record SimulationOptions
+internal sealed record SimulationOptions
 {
     public int Servers { get; init; } = 8;
 
@@ -40,7 +40,7 @@ public sealed record SimulationOptions
 }
 
 /// <summary>What one simulated run produced.</summary>
-public sealed class SimulationResult
+internal sealed class SimulationResult
 {
     public required IReadOnlyList<RequestResult> Requests { get; init; }
 
@@ -64,7 +64,7 @@ public sealed class SimulationResult
 /// its own in-flight counts (requests sent and not finished), exactly what a picker has. Single-threaded and
 /// deterministic: the same plan, options and scheduler seed give the same results.
 /// </summary>
-public sealed class ClusterSimulation : IEngineEventSink
+internal sealed class ClusterSimulation : IEngineEventSink
 {
     private const int Arrival = 0;
     private const int StepEnd = 1;

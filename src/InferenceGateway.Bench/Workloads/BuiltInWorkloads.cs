@@ -1,7 +1,7 @@
 namespace InferenceGateway.Bench.Workloads;
 
 /// <summary>Named workloads (`--workload NAME`); flags and `--workload-file` override their fields.</summary>
-public static class BuiltInWorkloads
+internal static class BuiltInWorkloads
 {
     /// <summary>Rate (requests/s) and duration (s) of the reference picker's cache benchmarks, in order.</summary>
     private static readonly (double Rate, double Duration)[] ReferenceStages =

@@ -1,10 +1,10 @@
 namespace InferenceGateway.Bench.Workloads;
 
 /// <summary>One request of a run: when it is sent (from the run's start), its stage, and what it sends.</summary>
-public sealed record PlannedRequest(int Index, TimeSpan At, int Stage, PromptItem Item);
+internal sealed record PlannedRequest(int Index, TimeSpan At, int Stage, PromptItem Item);
 
 /// <summary>The whole open-loop schedule of one run (one rate of a sweep, or one staged workload).</summary>
-public sealed record LoadPlan(string Label, IReadOnlyList<StageSpec> Stages, IReadOnlyList<PlannedRequest> Requests)
+internal sealed record LoadPlan(string Label, IReadOnlyList<StageSpec> Stages, IReadOnlyList<PlannedRequest> Requests)
 {
     public TimeSpan Duration => TimeSpan.FromSeconds(Stages.Sum(s => s.Duration));
 
@@ -28,7 +28,7 @@ public sealed record LoadPlan(string Label, IReadOnlyList<StageSpec> Stages, IRe
 }
 
 /// <summary>Open-loop arrival times over stages of {rate, duration}.</summary>
-public static class ArrivalSchedule
+internal static class ArrivalSchedule
 {
     /// <summary>
     /// Inter-arrival gaps are exponential with mean 1/rate (poisson) or gamma with shape k = burstiness and scale

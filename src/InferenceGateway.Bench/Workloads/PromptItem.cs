@@ -5,7 +5,7 @@ using InferenceGateway.Simulator.Tokens;
 namespace InferenceGateway.Bench.Workloads;
 
 /// <summary>One chat message of a multi-turn prompt.</summary>
-public sealed record ChatMessage(string Role, string Content);
+internal sealed record ChatMessage(string Role, string Content);
 
 /// <summary>
 /// One distinct prompt (several requests may send the same one). Holds what each side needs, derived from the same
@@ -13,7 +13,7 @@ public sealed record ChatMessage(string Role, string Content);
 /// scheduler's prefix index: the prompt, or the messages' JSON), the rendered prompt's token count and block hashes
 /// (the simulated engine, tokenized exactly as the simulator server tokenizes).
 /// </summary>
-public sealed class PromptItem
+internal sealed class PromptItem
 {
     private ulong[]? _blockHashes;
     private int _hashedBlockSize;

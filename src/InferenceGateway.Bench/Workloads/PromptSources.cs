@@ -4,12 +4,12 @@ using System.Text;
 namespace InferenceGateway.Bench.Workloads;
 
 /// <summary>An endless, seeded sequence of prompts: request i of a run sends the i-th item.</summary>
-public interface IPromptSource
+internal interface IPromptSource
 {
     PromptItem Next();
 }
 
-public static class PromptSources
+internal static class PromptSources
 {
     public static IPromptSource Create(WorkloadSpec spec, ulong seed)
     {
@@ -39,7 +39,7 @@ public static class PromptSources
 /// inference-perf's shared_prefix: <c>num_groups</c> system prompts, each followed by <c>num_prompts_per_group</c>
 /// unique questions; all prompts shuffled once with the seeded RNG, then sent in that order, cyclically.
 /// </summary>
-public sealed class SharedPrefixSource : IPromptSource
+internal sealed class SharedPrefixSource : IPromptSource
 {
     private int _next;
 
@@ -91,7 +91,7 @@ public sealed class SharedPrefixSource : IPromptSource
 /// ShareGPT-like traffic (log-normal prompt and output lengths, unique prompts) and, with adapters, the LoRA mix:
 /// each request targets adapter k with Zipf probability proportional to 1/(k+1)^s.
 /// </summary>
-public sealed class LogNormalSource : IPromptSource
+internal sealed class LogNormalSource : IPromptSource
 {
     private readonly WorkloadSpec _spec;
     private readonly ulong _seed;
@@ -152,7 +152,7 @@ public sealed class LogNormalSource : IPromptSource
 /// grows every turn. After <c>turns_per_session</c> turns a conversation is replaced by a new one. Answers in the
 /// history are pseudo-text of <c>output_len</c> tokens (the load is open-loop, it does not wait for replies).
 /// </summary>
-public sealed class MultiTurnSource : IPromptSource
+internal sealed class MultiTurnSource : IPromptSource
 {
     private readonly WorkloadSpec _spec;
     private readonly ulong _seed;

@@ -7,7 +7,7 @@ namespace InferenceGateway.Bench.Workloads;
 /// is 1-4 lowercase letters, so each space-led word is exactly one token and a segment of N words is N tokens,
 /// alone or appended to another segment. The same seed always yields the same text (and so the same prefix hashes).
 /// </summary>
-public static class PseudoText
+internal static class PseudoText
 {
     public static string Words(ulong seed, int tokens)
     {

@@ -8,7 +8,7 @@ namespace InferenceGateway.Bench.Workloads;
 /// <c>type: shared_prefix</c>, <c>num_groups: 150</c>, <c>stages: [{rate: 15, duration: 50}]</c>. Missing keys keep
 /// their defaults; unknown keys are an error.
 /// </summary>
-public static class WorkloadFile
+internal static class WorkloadFile
 {
     public static WorkloadSpec Parse(string yaml)
     {

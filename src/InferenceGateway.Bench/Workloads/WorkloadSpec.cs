@@ -3,7 +3,7 @@ using System.Globalization;
 namespace InferenceGateway.Bench.Workloads;
 
 /// <summary>One load stage: Poisson/gamma arrivals at <see cref="Rate"/> requests/s for <see cref="Duration"/> seconds.</summary>
-public sealed class StageSpec
+internal sealed class StageSpec
 {
     public double Rate { get; set; }
 
@@ -16,7 +16,7 @@ public sealed class StageSpec
 /// Every workload parameter (flags or a YAML file with snake_case keys). Lengths are in tokens of the simulator's
 /// approximate tokenizer. Only the fields of the chosen <see cref="Type"/> matter.
 /// </summary>
-public sealed class WorkloadSpec
+internal sealed class WorkloadSpec
 {
     /// <summary>shared_prefix | sharegpt | multi_turn | lora_mix.</summary>
     public string Type { get; set; } = WorkloadTypes.SharedPrefix;
@@ -121,7 +121,7 @@ public sealed class WorkloadSpec
     }
 }
 
-public static class WorkloadTypes
+internal static class WorkloadTypes
 {
     public const string SharedPrefix = "shared_prefix";
     public const string ShareGpt = "sharegpt";
