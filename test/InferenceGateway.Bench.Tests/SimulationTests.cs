@@ -133,6 +133,62 @@ public class SimulationTests
         Assert.True(observer.CachedTokens > 0);
     }
 
+    [Fact]
+    public void Run_LoraMix_AdaptersReachMetricsAndAllComplete()
+    {
+        var workload = new WorkloadSpec { Type = WorkloadTypes.LoraMix, NumAdapters = 6, MaxPromptLen = 500, MaxOutputLen = 100, Stages = [new() { Rate = 30, Duration = 4 }] };
+        var plan = LoadPlan.Build(workload, workload.Stages, 2, "lora");
+        var engine = EngineOptions.FromProfile(EngineProfile.Test) with { MaxLoras = 2, MaxNumSeqs = 16 };
+        var probe = new AdapterProbe();
+        var cluster = new ClusterSimulation(new SimulationOptions { Servers = 3, Engine = engine });
+
+        var result = cluster.Run(plan, probe, new VirtualTimeProvider(), 1);
+
+        Assert.All(result.Requests, r => Assert.True(r.Succeeded, r.Error));
+        Assert.True(probe.SawAdapters, "scraped metrics never listed a running adapter");
+        Assert.Equal(2, probe.MaxLoras);
+    }
+
+    [Fact]
+    public void Run_DrainLimit_UnfinishedCountAsFailed()
+    {
+        var options = SmallOptions("x");
+        var plan = options.BuildPlans()[0];
+        // One slow server, no drain time: whatever is still queued at the last arrival fails.
+        var cluster = new ClusterSimulation(new SimulationOptions { Servers = 1, Engine = EngineOptions.FromProfile(EngineProfile.Test), MaxDrain = TimeSpan.Zero });
+
+        var result = cluster.Run(plan, new TestRoundRobinScheduler(), new VirtualTimeProvider(), 1);
+
+        var failed = result.Requests.Where(r => !r.Succeeded).ToList();
+        Assert.NotEmpty(failed);
+        Assert.All(failed, r => Assert.Contains("drain", r.Error, StringComparison.Ordinal));
+        Assert.Contains(result.Requests, r => r.Succeeded);
+    }
+
+    private sealed class AdapterProbe : IScheduler
+    {
+        private int _next;
+
+        public bool SawAdapters { get; private set; }
+
+        public int MaxLoras { get; private set; }
+
+        public SchedulingResult Schedule(SchedulingRequest request, ReadOnlySpan<EndpointCandidate> candidates)
+        {
+            Assert.StartsWith("adapter-", request.TargetModel, StringComparison.Ordinal);
+            foreach (var c in candidates)
+            {
+                if (c.Metrics is { } m)
+                {
+                    SawAdapters |= m.ActiveAdapters.Count > 0;
+                    MaxLoras = m.MaxActiveAdapters;
+                }
+            }
+
+            return new SchedulingResult([candidates[_next++ % candidates.Length].Endpoint], "probe", null);
+        }
+    }
+
     private sealed class ObservingScheduler : IScheduler, ISchedulerObserver
     {
         private int _next;
