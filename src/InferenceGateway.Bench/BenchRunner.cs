@@ -52,7 +52,7 @@ internal static class BenchRunner
                 var context = new SchedulerContext(time, new Random(seed), cluster.Endpoints, options.Engine.BlockSize, options.Engine.KvCacheBlocks);
                 var scheduler = factory.Create(strategy, context) ?? throw new ArgumentException($"unknown strategy '{strategy}'");
                 var result = cluster.Run(plan, scheduler, time, seed, progress is null ? null : f => progress.Update(task, f));
-                var added = Summarise(records, strategy, options.WorkloadName, plan, result.Requests, result.Gaps, result.ClusterLoad, result.Preemptions);
+                var added = Summarise(records, strategy, options.WorkloadName, plan, result.Requests, result.Gaps, result.Windows, result.ClusterLoad, result.Preemptions);
                 progress?.Done(task, Describe(added));
             }
         }
@@ -87,7 +87,7 @@ internal static class BenchRunner
                 gaps[^1].Add(gap);
             }
 
-            var added = Summarise(records, options.Label, options.WorkloadName, plan, run.Requests, gaps, null, null);
+            var added = Summarise(records, options.Label, options.WorkloadName, plan, run.Requests, gaps, run.Windows, null, null);
             progress?.Done(task, Describe(added));
         }
 
@@ -101,6 +101,7 @@ internal static class BenchRunner
         LoadPlan plan,
         IReadOnlyList<RequestResult> requests,
         IReadOnlyList<GapSample> gaps,
+        StageWindows windows,
         IReadOnlyList<(double MeanWaiting, double MeanKv, double P90Kv)>? load,
         long? preemptions)
     {
@@ -120,7 +121,16 @@ internal static class BenchRunner
             for (var s = 0; s < byStage.Length; s++)
             {
                 var stage = plan.Stages[s];
-                records.Add(WithLoad(Summaries.Build(strategy, workload, plan.Label, s, stage.Rate, stage.Duration, byStage[s], gaps[s].Values), load?[s], null));
+                var summary = Summaries.Build(strategy, workload, plan.Label, s, stage.Rate, stage.Duration, byStage[s], gaps[s].Values);
+                // Per stage, throughput is what the cluster produced inside the stage's window (requests of
+                // earlier stages included), not the stage's own requests over their (overlapping) lifetimes.
+                summary = summary with
+                {
+                    RequestsPerSecond = windows.Completed[s] / stage.Duration,
+                    OutputTokensPerSecond = windows.OutputTokens[s] / stage.Duration,
+                    TotalTokensPerSecond = (windows.OutputTokens[s] + windows.CompletedPromptTokens[s]) / stage.Duration,
+                };
+                records.Add(WithLoad(summary, load?[s], null));
             }
         }
 

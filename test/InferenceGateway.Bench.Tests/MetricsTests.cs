@@ -106,3 +106,24 @@ public class MetricsTests
         Assert.Contains(sample.Values.ToArray(), v => v >= 100);
     }
 }
+
+public class StageWindowsTests
+{
+    [Fact]
+    public void Add_TimesAcrossStages_CountedInTheirWindowAndDroppedAfterTheLast()
+    {
+        var windows = new StageWindows([10, 5]);
+
+        windows.AddTokens(0, 1);
+        windows.AddTokens(9.99, 2);
+        windows.AddTokens(10, 4);
+        windows.AddTokens(3, 8); // out of order
+        windows.AddTokens(15, 16); // after the last stage
+        windows.AddCompletion(12, 100);
+
+        Assert.Equal([11L, 4L], windows.OutputTokens);
+        Assert.Equal([0L, 1L], windows.Completed);
+        Assert.Equal([0L, 100L], windows.CompletedPromptTokens);
+        Assert.Equal(-1, windows.StageAt(20));
+    }
+}

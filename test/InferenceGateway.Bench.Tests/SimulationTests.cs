@@ -81,6 +81,19 @@ public class SimulationTests
     }
 
     [Fact]
+    public void RunSimulation_Stages_ThroughputInsideEachWindowFollowsOfferedLoad()
+    {
+        var records = BenchRunner.RunSimulation(SmallOptions("round-robin"), TestSchedulers.Factory());
+
+        var stage0 = records.Single(r => r.Stage == 0);
+        var stage1 = records.Single(r => r.Stage == 1);
+        // Not overloaded: output rate ~ offered rate x 30 tokens (Poisson counts of ~100 and ~200 requests).
+        Assert.InRange(stage0.OutputTokensPerSecond, 20 * 30 * 0.65, 20 * 30 * 1.35);
+        Assert.InRange(stage1.OutputTokensPerSecond, 40 * 30 * 0.65, 40 * 30 * 1.35);
+        Assert.InRange(stage1.RequestsPerSecond, 40 * 0.65, 40 * 1.35);
+    }
+
+    [Fact]
     public void RunSimulation_Rejections_CountAsFailed()
     {
         var records = BenchRunner.RunSimulation(SmallOptions("reject"), TestSchedulers.Factory());

@@ -7,7 +7,7 @@ using InferenceGateway.Bench.Workloads;
 namespace InferenceGateway.Bench.Http;
 
 /// <summary>What an http run produced: per-request results and every inter-token gap with its stage.</summary>
-internal sealed record HttpRunResult(IReadOnlyList<RequestResult> Requests, IReadOnlyList<(int Stage, double Gap)> Gaps);
+internal sealed record HttpRunResult(IReadOnlyList<RequestResult> Requests, IReadOnlyList<(int Stage, double Gap)> Gaps, StageWindows Windows);
 
 /// <summary>
 /// Open-loop streaming load against an OpenAI-compatible URL: each planned request is sent at its time (later if
@@ -44,6 +44,7 @@ internal sealed class HttpLoadRunner
         var model = _model ?? await DiscoverModelAsync(cancellationToken).ConfigureAwait(false);
         var results = new RequestResult[plan.Requests.Count];
         var gaps = new List<(int, double)>();
+        var windows = new StageWindows([.. plan.Stages.Select(s => s.Duration)]);
         using var workers = new SemaphoreSlim(_maxConcurrency);
         var tasks = new List<Task>(plan.Requests.Count);
         var done = 0;
@@ -62,10 +63,20 @@ internal sealed class HttpLoadRunner
                 {
                     try
                     {
-                        var (result, requestGaps) = await SendAsync(planned, model, start, cancellationToken).ConfigureAwait(false);
+                        var (result, requestGaps, chunks) = await SendAsync(planned, model, start, cancellationToken).ConfigureAwait(false);
                         results[planned.Index] = result;
                         lock (gaps)
                         {
+                            foreach (var chunk in chunks)
+                            {
+                                windows.AddTokens(chunk, 1);
+                            }
+
+                            if (result.Succeeded)
+                            {
+                                windows.AddCompletion(result.EndTime, result.PromptTokens);
+                            }
+
                             foreach (var gap in requestGaps)
                             {
                                 gaps.Add((planned.Stage, gap));
@@ -83,7 +94,7 @@ internal sealed class HttpLoadRunner
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(false);
-        return new HttpRunResult(results, gaps);
+        return new HttpRunResult(results, gaps, windows);
     }
 
     /// <summary>The JSON body of one streaming request.</summary>
@@ -167,7 +178,7 @@ internal sealed class HttpLoadRunner
     private static int? ReadInt(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) ? n : null;
 
-    private async Task<(RequestResult Result, double[] Gaps)> SendAsync(PlannedRequest planned, string model, long start, CancellationToken cancellationToken)
+    private async Task<(RequestResult Result, double[] Gaps, List<double> Chunks)> SendAsync(PlannedRequest planned, string model, long start, CancellationToken cancellationToken)
     {
         var item = planned.Item;
         var chunkTimes = new List<double>(item.OutputTokens);
@@ -188,7 +199,7 @@ internal sealed class HttpLoadRunner
             if (!response.IsSuccessStatusCode)
             {
                 var body = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
-                return (Failure(planned, send, Elapsed(start), (int)response.StatusCode, Truncate(body)), []);
+                return (Failure(planned, send, Elapsed(start), (int)response.StatusCode, Truncate(body)), [], chunkTimes);
             }
 
             var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
@@ -224,7 +235,7 @@ internal sealed class HttpLoadRunner
         catch (Exception exception) when (exception is HttpRequestException or IOException or JsonException || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             var error = exception is OperationCanceledException ? "timed out" : exception.Message;
-            return (Failure(planned, send, Elapsed(start), 0, error), []);
+            return (Failure(planned, send, Elapsed(start), 0, error), [], chunkTimes);
         }
 
         var end = Elapsed(start);
@@ -244,7 +255,7 @@ internal sealed class HttpLoadRunner
             PromptTokens = promptTokens ?? item.PromptTokens,
             CachedTokens = cachedTokens ?? 0,
             OutputTokens = output,
-        }, metrics.Gaps);
+        }, metrics.Gaps, chunkTimes);
     }
 
     private async Task<string> DiscoverModelAsync(CancellationToken cancellationToken)

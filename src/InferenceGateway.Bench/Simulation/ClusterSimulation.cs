@@ -52,6 +52,9 @@ internal sealed class SimulationResult
 
     public required long Preemptions { get; init; }
 
+    /// <summary>Tokens generated and requests completed inside each stage's time window.</summary>
+    public required StageWindows Windows { get; init; }
+
     public required long Events { get; init; }
 
     public required TimeSpan VirtualEnd { get; init; }
@@ -84,6 +87,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
     private RequestState[] _states = [];
     private GapSample[] _gaps = [];
     private int _outstanding;
+    private StageWindows _windows = new([]);
     private ISchedulerObserver? _observer;
 
     public ClusterSimulation(SimulationOptions options, IReadOnlyList<Endpoint>? endpoints = null)
@@ -137,6 +141,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
         }
 
         _gaps[stages] = new GapSample(seed);
+        _windows = new StageWindows([.. plan.Stages.Select(st => st.Duration)]);
         var load = new LoadAccumulator[stages + 1];
         for (var s = 0; s <= stages; s++)
         {
@@ -234,6 +239,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
             Gaps = _gaps,
             ClusterLoad = clusterLoad,
             Preemptions = preemptions,
+            Windows = _windows,
             Events = events,
             VirtualEnd = _now,
         };
@@ -248,8 +254,10 @@ internal sealed class ClusterSimulation : IEngineEventSink
             case EngineEventKind.FirstToken:
                 state.FirstToken = t;
                 state.LastToken = t;
+                _windows.AddTokens(t, 1);
                 break;
             case EngineEventKind.Token:
+                _windows.AddTokens(t, 1);
                 var gap = t - state.LastToken;
                 state.LastToken = t;
                 _gaps[state.Stage].Add(gap);
@@ -258,6 +266,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
             case EngineEventKind.Finished:
                 state.End = t;
                 state.Done = true;
+                _windows.AddCompletion(t, engineEvent.Request.PromptTokens);
                 Release(state);
                 break;
             default:
