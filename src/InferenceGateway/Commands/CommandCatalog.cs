@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return SimCommand.Create();
         yield return ValidateCommand.Create();
         yield return CrdsCommand.Create();
+        yield return BenchCommand.Create();
     }
 }

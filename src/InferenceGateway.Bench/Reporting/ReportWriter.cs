@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using InferenceGateway.Bench.Measurement;
+
+namespace InferenceGateway.Bench.Reporting;
+
+/// <summary>
+/// Writes summary.json, summary.md and the plots (TTFT p90 and output throughput against offered load, one line
+/// per strategy, PNG and SVG) into one directory.
+/// </summary>
+internal static class ReportWriter
+{
+    public static IReadOnlyList<string> Write(string directory, BenchReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        Directory.CreateDirectory(directory);
+        var files = new List<string>();
+        var json = Path.Combine(directory, "summary.json");
+        File.WriteAllBytes(json, JsonSerializer.SerializeToUtf8Bytes(report, BenchJsonContext.Default.BenchReport));
+        files.Add(json);
+        var markdown = Path.Combine(directory, "summary.md");
+        File.WriteAllText(markdown, Markdown(report));
+        files.Add(markdown);
+        files.AddRange(Plots.Write(directory, report.Results));
+        return files;
+    }
+
+    public static string Markdown(BenchReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var md = new StringBuilder();
+        var c = CultureInfo.InvariantCulture;
+        md.Append(c, $"# Benchmark: {report.Workload} ({report.Mode})\n\n");
+        if (report.Servers is { } servers)
+        {
+            md.Append(c, $"{servers} simulated servers, profile `{report.Profile}`, scrape every {report.ScrapeIntervalMs} ms, seed {report.Seed}.\n\n");
+        }
+        else
+        {
+            md.Append(c, $"Seed {report.Seed}.\n\n");
+        }
+
+        md.Append("| strategy | run | stage | offered req/s | completed | failed | TTFT p50 ms | TTFT p90 ms | TTFT p99 ms | TPOT p50 ms | ITL p50 ms | e2e p90 ms | output tok/s | cache hit | mean waiting | mean KV |\n");
+        md.Append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var r in report.Results)
+        {
+            md.Append(c, $"| {r.Strategy} | {r.Run} | {(r.Stage is { } s ? s.ToString(c) : "all")} | {F(r.OfferedRate, 1)} | {r.Completed} | {r.Failed} | ")
+              .Append(c, $"{F(r.TtftP50Ms, 0)} | {F(r.TtftP90Ms, 0)} | {F(r.TtftP99Ms, 0)} | {F(r.TpotP50Ms, 1)} | {F(r.ItlP50Ms, 1)} | {F(r.E2eP90Ms, 0)} | ")
+              .Append(c, $"{F(r.OutputTokensPerSecond, 0)} | {P(r.PrefixCacheHitRate)} | {F(r.MeanWaiting, 1)} | {P(r.MeanKvUsage)} |\n");
+        }
+
+        return md.ToString();
+    }
+
+    private static string F(double? value, int decimals) =>
+        value is { } v && double.IsFinite(v) ? v.ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) : "-";
+
+    private static string P(double? value) =>
+        value is { } v && double.IsFinite(v) ? (v * 100).ToString("F1", CultureInfo.InvariantCulture) + "%" : "-";
+}

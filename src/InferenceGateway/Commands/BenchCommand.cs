@@ -1,0 +1,203 @@
+using System.CommandLine;
+using System.Globalization;
+using InferenceGateway.Bench;
+using InferenceGateway.Bench.Reporting;
+using InferenceGateway.Bench.Scheduling;
+using InferenceGateway.Bench.Workloads;
+using InferenceGateway.Simulator.Engines;
+
+namespace InferenceGateway.Cli.Commands;
+
+/// <summary>`inference-gateway bench`: load against a URL, or a discrete-event simulation of a cluster (docs/benchmarks.md).</summary>
+internal static class BenchCommand
+{
+    /// <summary>
+    /// The strategies `--mode simulate` can compare, by name. PLUG-IN POINT: return a factory over the real
+    /// scheduling profiles here (round-robin, random, least-request, seed-tree, reference-default, default).
+    /// </summary>
+    internal static ISchedulerFactory SchedulerFactory() => DelegateSchedulerFactory.Empty;
+
+    internal static Command Create() => Create(SchedulerFactory());
+
+    internal static Command Create(ISchedulerFactory factory)
+    {
+        var mode = new Option<string>("--mode") { Description = "simulate (discrete-event cluster) | http (real load against --target)", DefaultValueFactory = _ => "simulate" };
+        var target = new Option<string?>("--target") { Description = "http mode: base URL of an OpenAI-compatible server or gateway" };
+        var model = new Option<string?>("--model") { Description = "Model name to send (http mode default: the target's first /v1/models id)" };
+        var label = new Option<string>("--label") { Description = "http mode: name of what runs behind --target, used as the strategy column", DefaultValueFactory = _ => "target" };
+        var servers = new Option<int>("--servers") { Description = "simulate mode: number of simulated model servers", DefaultValueFactory = _ => 8 };
+        var profile = new Option<string>("--profile") { Description = "simulate mode: engine profile: " + string.Join(", ", EngineProfile.All.Select(p => p.Name)), DefaultValueFactory = _ => EngineProfile.Qwen3_32B_H100x2.Name };
+        var maxLoras = new Option<int?>("--max-loras") { Description = "simulate mode: LoRA slots per server (profile default)" };
+        var maxWaiting = new Option<int?>("--max-waiting-queue-length") { Description = "simulate mode: waiting requests per server before it refuses with 429 (profile default 1000)" };
+        var workload = new Option<string>("--workload") { Description = "Built-in workload: " + string.Join(", ", BuiltInWorkloads.Names), DefaultValueFactory = _ => "high-cache" };
+        var workloadFile = new Option<string?>("--workload-file") { Description = "YAML workload (snake_case fields; replaces --workload)" };
+        var rates = new Option<string[]>("--rate") { Description = "Requests/s; a list (comma-separated or repeated) runs each rate separately for --duration", AllowMultipleArgumentsPerToken = true };
+        var duration = new Option<double>("--duration") { Description = "Seconds per --rate run", DefaultValueFactory = _ => 60 };
+        var strategies = new Option<string[]>("--strategies") { Description = "simulate mode: strategies to compare (default: " + string.Join(",", BenchOptions.DefaultStrategies) + ")", AllowMultipleArgumentsPerToken = true };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of arrivals, prompts and random strategies", DefaultValueFactory = _ => 42 };
+        var output = new Option<string>("--out") { Description = "Output directory (summary.json, summary.md, plots)", DefaultValueFactory = _ => "bench-results" };
+        var scrape = new Option<double>("--scrape-interval") { Description = "simulate mode: metrics scrape interval in ms", DefaultValueFactory = _ => 50 };
+        var concurrency = new Option<int>("--max-concurrency") { Description = "http mode: concurrent requests at most", DefaultValueFactory = _ => 256 };
+        var timeout = new Option<double>("--request-timeout") { Description = "http mode: seconds before a request counts as failed", DefaultValueFactory = _ => 300 };
+        // Workload parameters (override the chosen workload's values).
+        var numGroups = new Option<int?>("--num-groups") { Description = "shared_prefix: groups" };
+        var perGroup = new Option<int?>("--num-prompts-per-group") { Description = "shared_prefix: prompts per group" };
+        var systemLen = new Option<int?>("--system-prompt-len") { Description = "shared_prefix / multi_turn: system prompt tokens" };
+        var questionLen = new Option<int?>("--question-len") { Description = "shared_prefix / multi_turn: question tokens" };
+        var outputLen = new Option<int?>("--output-len") { Description = "shared_prefix / multi_turn: output tokens" };
+        var promptMedian = new Option<double?>("--prompt-len-median") { Description = "sharegpt / lora_mix: median prompt tokens" };
+        var outputMedian = new Option<double?>("--output-len-median") { Description = "sharegpt / lora_mix: median output tokens" };
+        var turns = new Option<int?>("--turns-per-session") { Description = "multi_turn: turns per conversation" };
+        var sessions = new Option<int?>("--concurrent-sessions") { Description = "multi_turn: open conversations" };
+        var adapters = new Option<int?>("--num-adapters") { Description = "lora_mix: adapters" };
+        var zipf = new Option<double?>("--zipf-exponent") { Description = "lora_mix: popularity skew s (p_k ~ 1/(k+1)^s)" };
+        var arrival = new Option<string?>("--arrival") { Description = "poisson | gamma" };
+        var burstiness = new Option<double?>("--burstiness") { Description = "gamma shape (1 = Poisson, < 1 burstier)" };
+
+        var command = new Command("bench", "Benchmark routing: a discrete-event simulation of a cluster comparing scheduling strategies, or streaming load against a URL.");
+        foreach (var option in new Option[] { mode, target, model, label, servers, profile, maxLoras, maxWaiting, workload, workloadFile, rates, duration, strategies, seed, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parseResult, cancellationToken) =>
+        {
+            BenchOptions options;
+            try
+            {
+                options = new BenchOptions
+                {
+                    Mode = parseResult.GetValue(mode)?.ToLowerInvariant() switch
+                    {
+                        "simulate" => BenchMode.Simulate,
+                        "http" => BenchMode.Http,
+                        var other => throw new ArgumentException($"unknown --mode '{other}' (simulate | http)"),
+                    },
+                    Label = parseResult.GetValue(label)!,
+                    Model = parseResult.GetValue(model),
+                    Servers = parseResult.GetValue(servers),
+                    Duration = parseResult.GetValue(duration),
+                    Seed = parseResult.GetValue(seed),
+                    OutputDirectory = parseResult.GetValue(output)!,
+                    ScrapeInterval = TimeSpan.FromMilliseconds(parseResult.GetValue(scrape)),
+                    MaxConcurrency = parseResult.GetValue(concurrency),
+                    RequestTimeout = TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
+                };
+                var selected = EngineProfile.Find(parseResult.GetValue(profile)!)
+                    ?? throw new ArgumentException($"unknown --profile '{parseResult.GetValue(profile)}' (known: {string.Join(", ", EngineProfile.All.Select(p => p.Name))})");
+                var engine = EngineOptions.FromProfile(selected);
+                options.Engine = engine with
+                {
+                    MaxLoras = parseResult.GetValue(maxLoras) ?? engine.MaxLoras,
+                    MaxWaitingQueueLength = parseResult.GetValue(maxWaiting) ?? engine.MaxWaitingQueueLength,
+                };
+                options.Engine.Validate();
+                if (parseResult.GetValue(target) is { } url)
+                {
+                    options.Target = new Uri(url.EndsWith('/') ? url : url + "/", UriKind.Absolute);
+                }
+
+                var file = parseResult.GetValue(workloadFile);
+                var name = parseResult.GetValue(workload)!;
+                options.WorkloadName = file is null ? name : Path.GetFileNameWithoutExtension(file);
+                var spec = file is null
+                    ? BuiltInWorkloads.Find(name) ?? throw new ArgumentException($"unknown --workload '{name}' (known: {string.Join(", ", BuiltInWorkloads.Names)})")
+                    : WorkloadFile.Load(file);
+                spec.NumGroups = parseResult.GetValue(numGroups) ?? spec.NumGroups;
+                spec.NumPromptsPerGroup = parseResult.GetValue(perGroup) ?? spec.NumPromptsPerGroup;
+                spec.SystemPromptLen = parseResult.GetValue(systemLen) ?? spec.SystemPromptLen;
+                spec.QuestionLen = parseResult.GetValue(questionLen) ?? spec.QuestionLen;
+                spec.OutputLen = parseResult.GetValue(outputLen) ?? spec.OutputLen;
+                spec.PromptLenMedian = parseResult.GetValue(promptMedian) ?? spec.PromptLenMedian;
+                spec.OutputLenMedian = parseResult.GetValue(outputMedian) ?? spec.OutputLenMedian;
+                spec.TurnsPerSession = parseResult.GetValue(turns) ?? spec.TurnsPerSession;
+                spec.ConcurrentSessions = parseResult.GetValue(sessions) ?? spec.ConcurrentSessions;
+                spec.NumAdapters = parseResult.GetValue(adapters) ?? spec.NumAdapters;
+                spec.ZipfExponent = parseResult.GetValue(zipf) ?? spec.ZipfExponent;
+                spec.Arrival = parseResult.GetValue(arrival) ?? spec.Arrival;
+                spec.Burstiness = parseResult.GetValue(burstiness) ?? spec.Burstiness;
+                spec.Validate();
+                options.Workload = spec;
+                options.Rates = [.. SplitList(parseResult.GetValue(rates)).Select(r => double.Parse(r, NumberStyles.Float, CultureInfo.InvariantCulture))];
+                var names = SplitList(parseResult.GetValue(strategies));
+                if (names.Count > 0)
+                {
+                    options.Strategies = names;
+                }
+
+                if (options.Mode == BenchMode.Http && options.Target is null)
+                {
+                    throw new ArgumentException("--mode http needs --target URL");
+                }
+
+                if (options.Mode == BenchMode.Simulate && factory.Names.Count == 0)
+                {
+                    throw new ArgumentException("no scheduling strategies are registered in this build (BenchCommand.SchedulerFactory)");
+                }
+
+                _ = options.BuildPlans();
+            }
+            catch (Exception exception) when (exception is ArgumentException or FormatException or UriFormatException or IOException or YamlDotNet.Core.YamlException)
+            {
+                await Console.Error.WriteLineAsync("bench: " + exception.Message).ConfigureAwait(false);
+                return 2;
+            }
+
+            IReadOnlyList<InferenceGateway.Bench.Measurement.SummaryRecord> records;
+            try
+            {
+                if (options.Mode == BenchMode.Simulate)
+                {
+                    records = await ConsoleProgress.RunAsync(
+                        progress => Task.Run(() => BenchRunner.RunSimulation(options, factory, progress), cancellationToken),
+                        Console.Out).ConfigureAwait(false);
+                }
+                else
+                {
+                    using var client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+                    records = await ConsoleProgress.RunAsync(
+                        progress => BenchRunner.RunHttpAsync(options, client, TimeProvider.System, progress, cancellationToken),
+                        Console.Out).ConfigureAwait(false);
+                }
+            }
+            catch (ArgumentException exception)
+            {
+                await Console.Error.WriteLineAsync("bench: " + exception.Message).ConfigureAwait(false);
+                return 2;
+            }
+            catch (HttpRequestException exception)
+            {
+                await Console.Error.WriteLineAsync("bench: target unreachable: " + exception.Message).ConfigureAwait(false);
+                return 1;
+            }
+
+            var report = new BenchReport(
+                options.Mode == BenchMode.Simulate ? "simulate" : "http",
+                options.WorkloadName,
+                options.Seed,
+                options.Mode == BenchMode.Simulate ? options.Servers : null,
+                options.Mode == BenchMode.Simulate ? options.Engine.Profile.Name : null,
+                options.Mode == BenchMode.Simulate ? options.ScrapeInterval.TotalMilliseconds : null,
+                records);
+            ReportWriter.Write(options.OutputDirectory, report);
+            await Console.Out.WriteLineAsync(ReportWriter.Markdown(report)).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync("wrote " + Path.GetFullPath(options.OutputDirectory)).ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+
+    private static List<string> SplitList(string[]? values)
+    {
+        var result = new List<string>();
+        foreach (var value in values ?? [])
+        {
+            foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                result.Add(part);
+            }
+        }
+
+        return result;
+    }
+}
