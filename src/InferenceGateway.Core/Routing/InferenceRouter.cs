@@ -135,6 +135,11 @@ internal sealed class InferenceRouter : IInferenceRouter
 
             var candidates = new ReadOnlySpan<EndpointCandidate>(rented, 0, count);
             var decision = _admission.Decide(route.Criticality, candidates);
+            if (decision.IsUnavailable)
+            {
+                return Refuse(requestId, OpenAiError.Unavailable(decision.Message ?? "no endpoint can take the request"));
+            }
+
             if (!decision.Admitted)
             {
                 return Refuse(requestId, OpenAiError.TooManyRequests(

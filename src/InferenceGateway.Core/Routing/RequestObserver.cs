@@ -7,7 +7,7 @@ namespace InferenceGateway.Core.Routing;
 /// Receives one OnRouted per placed request and one OnCompleted when its lease is disposed (request metrics,
 /// access logs). Called on the request path: keep it cheap and non-blocking; exceptions are logged, not thrown.
 /// </summary>
-internal interface IRequestObserver
+public interface IRequestObserver
 {
     void OnRouted(RoutedRequestInfo request);
 
@@ -18,7 +18,7 @@ internal interface IRequestObserver
 /// <param name="IncludeUsage">stream_options.include_usage: a streamed response ends with a usage chunk.</param>
 /// <param name="EstimatedTokens">Prompt estimate plus max output tokens (or the default): the in-flight weight.</param>
 /// <param name="InferenceObjective">Value of x-gateway-inference-objective (not interpreted yet).</param>
-internal sealed record RoutedRequestInfo(
+public sealed record RoutedRequestInfo(
     string RequestId,
     RequestKind Kind,
     string RequestedModel,
@@ -36,7 +36,7 @@ internal sealed record RoutedRequestInfo(
 /// <summary>A request whose lease was disposed: what the response path recorded.</summary>
 /// <param name="TimeToFirstToken">Null when no first token was recorded (errors, disconnects, embeddings).</param>
 /// <param name="StatusCode">Null when the upstream status was never recorded (e.g. the client went away).</param>
-internal sealed record CompletedRequest(
+public sealed record CompletedRequest(
     RoutedRequestInfo Request,
     string ServedEndpoint,
     TimeSpan? TimeToFirstToken,
