@@ -40,8 +40,12 @@ internal sealed class KubernetesApiClient : IDisposable
     private readonly HttpMessageInvoker _http;
     private readonly Uri _baseUri;
 
-    public KubernetesApiClient(KubernetesClientConfiguration configuration)
+    private readonly string _userAgent;
+
+    /// <param name="identity">Sent in the User-Agent ("inference-gateway/&lt;identity&gt;") so audit logs show which replica wrote.</param>
+    public KubernetesApiClient(KubernetesClientConfiguration configuration, string identity = "epp")
     {
+        _userAgent = $"inference-gateway/{identity}";
         ArgumentNullException.ThrowIfNull(configuration);
         // Our handler sits in the client's pipeline; sending through it reuses the client's TLS setup without
         // HttpClient's overall timeout (a watch stays open for minutes).
@@ -140,6 +144,8 @@ internal sealed class KubernetesApiClient : IDisposable
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.UserAgent.Clear();
+        request.Headers.TryAddWithoutValidation("User-Agent", _userAgent);
         if (_client.Credentials is { } credentials)
         {
             await credentials.ProcessHttpRequestAsync(request, cancellationToken).ConfigureAwait(false);

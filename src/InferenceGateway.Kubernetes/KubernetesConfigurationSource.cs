@@ -37,6 +37,9 @@ public sealed class KubernetesConfigurationSource : BackgroundService
     private string? _podSelector;
     private string _lastErrors = "";
     private ITimer? _retryTimer;
+    private int _reconcileCount;
+    private long _signalSequence;
+    private long _reconciledSequence;
 
     internal KubernetesConfigurationSource(
         KubernetesSourceOptions options,
@@ -67,6 +70,20 @@ public sealed class KubernetesConfigurationSource : BackgroundService
 
     /// <summary>Lists made so far by the pool, model and pod informers (re-lists happen only after 410 Gone).</summary>
     internal (int Pools, int Models, int Pods) ListCounts => (_pools.ListCount, _models.ListCount, _pods?.ListCount ?? 0);
+
+    /// <summary>Completed reconcile passes (rebuild + status check); tests wait on it instead of sleeping.</summary>
+    internal int ReconcileCount => Volatile.Read(ref _reconcileCount);
+
+    /// <summary>Change signals raised so far (informer events, bookmarks, leadership).</summary>
+    internal long SignalSequence => Interlocked.Read(ref _signalSequence);
+
+    /// <summary>The <see cref="SignalSequence"/> the last completed pass had seen when it started.</summary>
+    internal long ReconciledSequence => Interlocked.Read(ref _reconciledSequence);
+
+    /// <summary>The newest resourceVersion each running informer has seen.</summary>
+    internal string?[] ObservedResourceVersions => _pods is { } pods
+        ? [_pools.LastResourceVersion, _models.LastResourceVersion, pods.LastResourceVersion]
+        : [_pools.LastResourceVersion, _models.LastResourceVersion];
 
     /// <summary>The label selector the pod informer watches with (null: none yet).</summary>
     internal string? PodSelector => Volatile.Read(ref _podSelector);
@@ -114,7 +131,11 @@ public sealed class KubernetesConfigurationSource : BackgroundService
     private ResourceInformer<T> NewInformer<T>(string path, string? labelSelector, string? fieldSelector) where T : Api.Meta.KubernetesObject =>
         new(_api, path, labelSelector, fieldSelector, Signal, _time, _options.InitialReconnectDelay, _options.MaxReconnectDelay, _logger);
 
-    private void Signal() => _signals.Writer.TryWrite(true);
+    private void Signal()
+    {
+        Interlocked.Increment(ref _signalSequence);
+        _signals.Writer.TryWrite(true);
+    }
 
     private void OnLeadershipChanged(bool isLeader)
     {
@@ -126,11 +147,14 @@ public sealed class KubernetesConfigurationSource : BackgroundService
 
     private async Task ReconcileAsync(CancellationToken cancellationToken)
     {
+        var sequence = Interlocked.Read(ref _signalSequence);
         var pools = _pools.Items();
         var pool = pools.Find(p => p.Metadata.Name == _options.PoolName);
         await EnsurePodInformerAsync(SelectorOf(pool), cancellationToken).ConfigureAwait(false);
         if (!_pools.HasSynced || !_models.HasSynced || _pods is { HasSynced: false })
         {
+            Interlocked.Increment(ref _reconcileCount);
+            Interlocked.Exchange(ref _reconciledSequence, sequence);
             return; // keep serving the previous snapshot until every informer has listed
         }
 
@@ -158,6 +182,9 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         {
             await WriteStatusAsync(pool, models, build, cancellationToken).ConfigureAwait(false);
         }
+
+        Interlocked.Increment(ref _reconcileCount);
+        Interlocked.Exchange(ref _reconciledSequence, sequence);
     }
 
     private void Publish(DatastoreSnapshot snapshot)

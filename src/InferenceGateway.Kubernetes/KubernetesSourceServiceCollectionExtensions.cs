@@ -24,7 +24,8 @@ public static class KubernetesSourceServiceCollectionExtensions
         services.TryAddSingleton<InMemoryDatastore>();
         services.TryAddSingleton<IDatastore>(sp => sp.GetRequiredService<InMemoryDatastore>());
         services.AddSingleton(options);
-        services.AddSingleton(_ => new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(options.KubeconfigPath, options.KubeconfigContext)));
+        services.AddSingleton(_ => new KubernetesApiClient(
+            KubernetesApiClient.LoadConfiguration(options.KubeconfigPath, options.KubeconfigContext), options.LeaderElection.Identity));
         if (options.LeaderElection.Enabled)
         {
             services.AddSingleton(sp => new LeaseLeadership(options, sp.GetRequiredService<KubernetesApiClient>(), sp.GetRequiredService<ILogger<LeaseLeadership>>()));

@@ -42,6 +42,7 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
     private readonly Lock _gate = new();
     private readonly Dictionary<ObjectKey, T> _items = [];
     private volatile bool _hasSynced;
+    private volatile string? _lastVersion;
     private int _listCount;
 
     public ResourceInformer(
@@ -66,6 +67,9 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
 
     /// <summary>How many times the informer has listed (1 after the initial sync; +1 per 410 Gone).</summary>
     public int ListCount => Volatile.Read(ref _listCount);
+
+    /// <summary>The newest resourceVersion seen (list, event or bookmark).</summary>
+    public string? LastResourceVersion => _lastVersion;
 
     public List<T> Items()
     {
@@ -117,6 +121,7 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
                     }
 
                     resourceVersion = Apply(e) ?? resourceVersion;
+                    _lastVersion = resourceVersion;
                 }
 
                 if (gone)
@@ -186,6 +191,7 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
         _hasSynced = true;
         KubernetesLog.Listed(_logger, _collectionPath, _labelSelector ?? "", fresh.Count, list.ResourceVersion);
         _onChange();
+        _lastVersion = list.ResourceVersion; // after the signal: whoever sees this version also sees a pass pending
         return list.ResourceVersion;
     }
 
@@ -199,6 +205,8 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
 
         if (e.Type == "BOOKMARK")
         {
+            // Nothing changed, but a reconcile pass now doubles as a periodic check of the status conditions.
+            _onChange();
             return e.Object.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
         }
 

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 namespace InferenceGateway.TestSupport.Kubernetes;
 
 /// <summary>One write to a status subresource, as the fake server received it.</summary>
-public sealed record StatusWrite(string Resource, string Namespace, string Name, string Method, string ContentType, string Body);
+public sealed record StatusWrite(string Resource, string Namespace, string Name, string Method, string ContentType, string Body, string UserAgent);
 
 /// <summary>
 /// An in-process Kubernetes API server for tests: Kestrel on 127.0.0.1 (port 0) speaking the real REST and watch
@@ -143,7 +143,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                 var oldMeta = Meta(existing);
                 meta["uid"] = oldMeta["uid"]?.DeepClone();
                 meta["creationTimestamp"] ??= oldMeta["creationTimestamp"]?.DeepClone();
-                var generation = oldMeta["generation"]?.GetValue<long>() ?? 1;
+                var generation = ReadLong(oldMeta["generation"]) ?? 1;
                 meta["generation"] = SpecChanged(existing, copy) ? generation + 1 : generation;
                 if (copy["status"] is null && existing["status"] is not null)
                 {
@@ -156,7 +156,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             {
                 meta["uid"] = Guid.NewGuid().ToString();
                 meta["creationTimestamp"] ??= DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-                meta["generation"] = 1;
+                meta["generation"] = 1L;
                 Store(resource, key, copy, "ADDED");
             }
 
@@ -527,6 +527,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         }
 
         meta["namespace"] = route.Namespace;
+        var type = Types[route.Resource];
+        body["apiVersion"] = ApiVersion(type);
+        body["kind"] = type.Kind;
         JsonObject stored;
         lock (_gate)
         {
@@ -667,11 +670,11 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                     meta["namespace"] = route.Namespace;
                     meta["uid"] = oldMeta["uid"]?.DeepClone();
                     meta["creationTimestamp"] = oldMeta["creationTimestamp"]?.DeepClone();
-                    var generation = oldMeta["generation"]?.GetValue<long>() ?? 1;
+                    var generation = ReadLong(oldMeta["generation"]) ?? 1;
                     meta["generation"] = route.Subresource is null && SpecChanged(existing, updated) ? generation + 1 : generation;
                     if (route.Subresource == "status")
                     {
-                        _statusWrites.Add(new StatusWrite(route.Resource, route.Namespace!, route.Name!, method, context.Request.ContentType ?? "", body));
+                        _statusWrites.Add(new StatusWrite(route.Resource, route.Namespace!, route.Name!, method, context.Request.ContentType ?? "", body, context.Request.Headers.UserAgent.ToString()));
                     }
 
                     Store(route.Resource, key, updated, "MODIFIED");
@@ -783,6 +786,13 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
         return meta;
     }
+
+    private static long? ReadLong(JsonNode? node) => node switch
+    {
+        JsonValue v when v.TryGetValue<long>(out var l) => l,
+        JsonValue v when v.TryGetValue<int>(out var i) => i,
+        _ => null,
+    };
 
     private static string Rv(long version) => version.ToString(CultureInfo.InvariantCulture);
 
