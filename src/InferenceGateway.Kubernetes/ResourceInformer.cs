@@ -91,6 +91,7 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
     {
         string? resourceVersion = null;
         var failures = 0;
+        var quietCloses = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -103,10 +104,12 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
 
                 var received = 0;
                 var gone = false;
+                var watchStarted = _time.GetTimestamp();
                 await foreach (var e in _api.WatchAsync(_collectionPath, _labelSelector, _fieldSelector, resourceVersion, cancellationToken).ConfigureAwait(false))
                 {
                     received++;
                     failures = 0;
+                    quietCloses = 0;
                     if (e.Type == "ERROR")
                     {
                         var (code, message) = ReadStatus(e.Object);
@@ -128,14 +131,19 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
                 {
                     resourceVersion = null;
                 }
-                else if (received == 0)
+                else if (received == 0 && _time.GetElapsedTime(watchStarted) < _maxDelay)
                 {
-                    // A watch the server closes at once, again and again, must not turn into a hot loop.
-                    failures++;
-                    await Task.Delay(ReconnectBackoff.Delay(failures - 1, _initialDelay, _maxDelay), _time, cancellationToken).ConfigureAwait(false);
+                    // A quiet watch that ends (server timeout, dropped connection) resumes at once; a server that
+                    // keeps closing watches at once without sending anything must not turn this into a hot loop.
+                    quietCloses++;
+                    if (quietCloses > 1)
+                    {
+                        await Task.Delay(ReconnectBackoff.Delay(quietCloses - 2, _initialDelay, _maxDelay), _time, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 else
                 {
+                    quietCloses = 0;
                     KubernetesLog.WatchResumed(_logger, _collectionPath, resourceVersion);
                 }
             }

@@ -188,6 +188,32 @@ public sealed class KubernetesConfigurationSourceTests
     }
 
     [Fact]
+    public async Task WatchRefused_ReconnectWaitsForBackoffOnInjectedClock()
+    {
+        await using var cluster = await KubernetesTestCluster.StartAsync();
+        ApplyPool(cluster);
+        ApplyPod(cluster, "vllm-0", "10.0.0.10");
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2025-01-01T00:00:00Z"));
+        var options = cluster.Options();
+        options.CoalesceDelay = TimeSpan.Zero;
+        options.InitialReconnectDelay = TimeSpan.FromSeconds(10);
+        options.MaxReconnectDelay = TimeSpan.FromSeconds(40);
+        var replica = await cluster.StartReplicaAsync(options, time: time);
+
+        cluster.Server.RejectWatches = true;
+        cluster.Server.DisconnectWatches();
+        await Wait.UntilAsync(() => cluster.Server.RefusedWatchCount >= 3, "the pool, model and pod watches were refused");
+        cluster.Server.RejectWatches = false;
+        SetReady(cluster, "vllm-0", "False");
+        Assert.Equal(0, cluster.Server.OpenWatchCount("pods")); // waiting on the fake clock, not reconnected
+
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        await Wait.UntilAsync(() => replica.Current.Endpoints.Length == 0, "the change arrived after the backoff elapsed");
+        Assert.Equal(3, cluster.Server.RefusedWatchCount);
+    }
+
+    [Fact]
     public async Task Status_AfterConvergence_NotRewrittenForChangesThatKeepItTheSame()
     {
         await using var cluster = await KubernetesTestCluster.StartAsync();

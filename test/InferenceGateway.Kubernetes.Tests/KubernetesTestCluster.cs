@@ -71,7 +71,7 @@ internal sealed class KubernetesTestCluster : IAsyncDisposable
     };
 
     /// <summary>Starts one picker replica (informers + datastore, and leader election when enabled) and waits for its sync.</summary>
-    public async Task<Replica> StartReplicaAsync(KubernetesSourceOptions? options = null, bool waitForSync = true)
+    public async Task<Replica> StartReplicaAsync(KubernetesSourceOptions? options = null, bool waitForSync = true, TimeProvider? time = null)
     {
         options ??= Options();
         var api = new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(options.KubeconfigPath, options.KubeconfigContext), options.LeaderElection.Identity);
@@ -84,7 +84,7 @@ internal sealed class KubernetesTestCluster : IAsyncDisposable
             leadership = lease;
         }
 
-        var source = new KubernetesConfigurationSource(options, api, datastore, leadership, TimeProvider.System, NullLogger<KubernetesConfigurationSource>.Instance);
+        var source = new KubernetesConfigurationSource(options, api, datastore, leadership, time ?? TimeProvider.System, NullLogger<KubernetesConfigurationSource>.Instance);
         var replica = new Replica(api, datastore, source, lease);
         _replicas.Add(replica);
         if (lease is not null)

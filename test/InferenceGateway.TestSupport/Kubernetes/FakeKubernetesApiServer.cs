@@ -47,6 +47,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private long _resourceVersion = 1;
     private long _historyStart = 1;
     private int _watchRequests;
+    private int _refusedWatches;
     private bool _rejectWatches;
 
     private FakeKubernetesApiServer(WebApplication app)
@@ -318,6 +319,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>How many watch requests have been accepted (all resources).</summary>
     public int WatchRequestCount => Volatile.Read(ref _watchRequests);
 
+    /// <summary>How many watch requests were refused while <see cref="RejectWatches"/> was set.</summary>
+    public int RefusedWatchCount => Volatile.Read(ref _refusedWatches);
+
     /// <summary>Open watch connections for a resource.</summary>
     public int OpenWatchCount(string resource)
     {
@@ -470,6 +474,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
         if (watcher is null)
         {
+            Interlocked.Increment(ref _refusedWatches);
             await WriteStatusAsync(context, HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "watches are refused (test hook)").ConfigureAwait(false);
             return;
         }
