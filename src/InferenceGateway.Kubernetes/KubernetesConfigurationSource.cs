@@ -1,0 +1,317 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using InferenceGateway.Api.Core;
+using InferenceGateway.Api.V1Alpha1;
+using InferenceGateway.Core.Datastore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace InferenceGateway.Kubernetes;
+
+/// <summary>
+/// Keeps the datastore in step with the cluster: informers (list + watch) on the served InferencePool, the
+/// InferenceModels of its namespace and the pods matching the pool's selector (restarted with the new selector when
+/// it changes). Each burst of changes rebuilds the snapshot once with <see cref="SnapshotBuilder"/> and publishes it
+/// when its content changed. While this replica is the leader, it then writes the Accepted (models) and Ready (pool)
+/// conditions through the status subresource, but only those that differ from what the objects already say.
+/// </summary>
+public sealed class KubernetesConfigurationSource : BackgroundService
+{
+    private readonly KubernetesSourceOptions _options;
+    private readonly KubernetesApiClient _api;
+    private readonly InMemoryDatastore _datastore;
+    private readonly ILeadership _leadership;
+    private readonly TimeProvider _time;
+    private readonly ILogger<KubernetesConfigurationSource> _logger;
+    private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<string, string?> _pendingWrites = new(StringComparer.Ordinal);
+    private readonly ResourceInformer<InferencePool> _pools;
+    private readonly ResourceInformer<InferenceModel> _models;
+    private ResourceInformer<Pod>? _pods;
+    private CancellationTokenSource? _podsStop;
+    private Task _podsTask = Task.CompletedTask;
+    private string? _podSelector;
+    private string _lastErrors = "";
+    private ITimer? _retryTimer;
+    private int _reconcileCount;
+    private long _signalSequence;
+    private long _reconciledSequence;
+
+    internal KubernetesConfigurationSource(
+        KubernetesSourceOptions options,
+        KubernetesApiClient api,
+        InMemoryDatastore datastore,
+        ILeadership leadership,
+        TimeProvider time,
+        ILogger<KubernetesConfigurationSource> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _api = api;
+        _datastore = datastore;
+        _leadership = leadership;
+        _time = time;
+        _logger = logger;
+        var group = $"apis/{InferencePool.Group}/{InferencePool.Version}/namespaces/{Uri.EscapeDataString(options.PoolNamespace)}";
+        _pools = NewInformer<InferencePool>($"{group}/inferencepools", null, $"metadata.name={options.PoolName}");
+        _models = NewInformer<InferenceModel>($"{group}/inferencemodels", null, null);
+    }
+
+    /// <summary>True once the pool, model and pod informers have listed and the first snapshot was built (readiness).</summary>
+    public bool IsSynced => _synced.Task.IsCompleted;
+
+    /// <summary>Completes at the initial sync (see <see cref="IsSynced"/>).</summary>
+    public Task Synced => _synced.Task;
+
+    /// <summary>Lists made so far by the pool, model and pod informers (re-lists happen only after 410 Gone).</summary>
+    internal (int Pools, int Models, int Pods) ListCounts => (_pools.ListCount, _models.ListCount, _pods?.ListCount ?? 0);
+
+    /// <summary>Completed reconcile passes (rebuild + status check); tests wait on it instead of sleeping.</summary>
+    internal int ReconcileCount => Volatile.Read(ref _reconcileCount);
+
+    /// <summary>Change signals raised so far (informer events, bookmarks, leadership).</summary>
+    internal long SignalSequence => Interlocked.Read(ref _signalSequence);
+
+    /// <summary>The <see cref="SignalSequence"/> the last completed pass had seen when it started.</summary>
+    internal long ReconciledSequence => Interlocked.Read(ref _reconciledSequence);
+
+    /// <summary>The newest resourceVersion each running informer has seen.</summary>
+    internal string?[] ObservedResourceVersions => _pods is { } pods
+        ? [_pools.LastResourceVersion, _models.LastResourceVersion, pods.LastResourceVersion]
+        : [_pools.LastResourceVersion, _models.LastResourceVersion];
+
+    /// <summary>The label selector the pod informer watches with (null: none yet).</summary>
+    internal string? PodSelector => Volatile.Read(ref _podSelector);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _leadership.LeadershipChanged += OnLeadershipChanged;
+        var informers = new[] { _pools.RunAsync(stoppingToken), _models.RunAsync(stoppingToken) };
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var signal = _signals.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                var first = await Task.WhenAny([signal, .. informers, _podsTask.IsCompleted ? signal : _podsTask]).ConfigureAwait(false);
+                if (first != signal && first.IsFaulted)
+                {
+                    await first.ConfigureAwait(false); // an informer bug: stop the host loudly
+                }
+
+                await signal.ConfigureAwait(false);
+                if (_options.CoalesceDelay > TimeSpan.Zero)
+                {
+                    await Task.Delay(_options.CoalesceDelay, _time, stoppingToken).ConfigureAwait(false);
+                }
+
+                while (_signals.Reader.TryRead(out _))
+                {
+                }
+
+                await ReconcileAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _leadership.LeadershipChanged -= OnLeadershipChanged;
+            _retryTimer?.Dispose();
+            await StopPodInformerAsync().ConfigureAwait(false);
+            await Task.WhenAll(informers).ConfigureAwait(false);
+        }
+    }
+
+    private ResourceInformer<T> NewInformer<T>(string path, string? labelSelector, string? fieldSelector) where T : Api.Meta.KubernetesObject =>
+        new(_api, path, labelSelector, fieldSelector, Signal, _time, _options.InitialReconnectDelay, _options.MaxReconnectDelay, _logger);
+
+    private void Signal()
+    {
+        Interlocked.Increment(ref _signalSequence);
+        _signals.Writer.TryWrite(true);
+    }
+
+    private void OnLeadershipChanged(bool isLeader)
+    {
+        if (isLeader)
+        {
+            Signal(); // a new leader checks every status at once
+        }
+    }
+
+    private async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var sequence = Interlocked.Read(ref _signalSequence);
+        var pools = _pools.Items();
+        var pool = pools.Find(p => p.Metadata.Name == _options.PoolName);
+        await EnsurePodInformerAsync(SelectorOf(pool), cancellationToken).ConfigureAwait(false);
+        if (!_pools.HasSynced || !_models.HasSynced || _pods is { HasSynced: false })
+        {
+            Interlocked.Increment(ref _reconcileCount);
+            Interlocked.Exchange(ref _reconciledSequence, sequence);
+            return; // keep serving the previous snapshot until every informer has listed
+        }
+
+        var models = _models.Items();
+        var pods = _pods?.Items() ?? [];
+        var build = SnapshotBuilder.Build(new SnapshotInputs(pools, models, pods, []), new PoolSelection(_options.PoolName, _options.PoolNamespace));
+        var errors = string.Join("; ", build.Errors);
+        if (errors != _lastErrors)
+        {
+            _lastErrors = errors;
+            foreach (var error in build.Errors)
+            {
+                KubernetesLog.PoolNotServed(_logger, error);
+            }
+        }
+
+        var snapshot = build.Snapshot ?? DatastoreSnapshot.Empty;
+        if (!SnapshotContent.Same(_datastore.Current, snapshot))
+        {
+            Publish(snapshot);
+        }
+
+        _synced.TrySetResult();
+        if (_options.WriteStatus && _leadership.IsLeader)
+        {
+            await WriteStatusAsync(pool, models, build, cancellationToken).ConfigureAwait(false);
+        }
+
+        Interlocked.Increment(ref _reconcileCount);
+        Interlocked.Exchange(ref _reconciledSequence, sequence);
+    }
+
+    private void Publish(DatastoreSnapshot snapshot)
+    {
+        try
+        {
+            var published = _datastore.Publish(snapshot);
+            KubernetesLog.SnapshotPublished(_logger, $"{_options.PoolNamespace}/{_options.PoolName}", snapshot.HasPool,
+                snapshot.Endpoints.Length, snapshot.Models.Count, snapshot.Conflicts.Length, published.Version);
+        }
+        catch (AggregateException e)
+        {
+            // The snapshot is in force; a failing subscriber is its own bug.
+            KubernetesLog.ChangedHandlerFailed(_logger, e);
+        }
+    }
+
+    private static string? SelectorOf(InferencePool? pool)
+    {
+        if (pool?.Spec.Selector is not { Count: > 0 } selector)
+        {
+            return null;
+        }
+
+        var parts = new List<string>(selector.Count);
+        foreach (var (key, value) in selector)
+        {
+            parts.Add($"{key}={value}");
+        }
+
+        parts.Sort(StringComparer.Ordinal);
+        return string.Join(',', parts);
+    }
+
+    private async Task EnsurePodInformerAsync(string? selector, CancellationToken cancellationToken)
+    {
+        if (selector == _podSelector)
+        {
+            return;
+        }
+
+        await StopPodInformerAsync().ConfigureAwait(false);
+        Volatile.Write(ref _podSelector, selector);
+        if (selector is null)
+        {
+            return; // an empty selector selects nothing
+        }
+
+        KubernetesLog.PodSelectorChanged(_logger, $"{_options.PoolNamespace}/{_options.PoolName}", selector);
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var informer = NewInformer<Pod>($"api/v1/namespaces/{Uri.EscapeDataString(_options.PoolNamespace)}/pods", selector, null);
+        _pods = informer;
+        _podsStop = stop;
+        _podsTask = informer.RunAsync(stop.Token);
+    }
+
+    private async Task StopPodInformerAsync()
+    {
+        var stop = _podsStop;
+        if (stop is null)
+        {
+            return;
+        }
+
+        await stop.CancelAsync().ConfigureAwait(false);
+        await _podsTask.ConfigureAwait(false);
+        stop.Dispose();
+        _podsStop = null;
+        _pods = null;
+        _podsTask = Task.CompletedTask;
+    }
+
+    private async Task WriteStatusAsync(InferencePool? pool, List<InferenceModel> models, SnapshotBuildResult build, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var group = $"apis/{InferencePool.Group}/{InferencePool.Version}/namespaces/{Uri.EscapeDataString(_options.PoolNamespace)}";
+        if (build.Snapshot is not null)
+        {
+            foreach (var model in models)
+            {
+                var desired = StatusConditions.ForModel(model, build.Snapshot);
+                if (desired is not null)
+                {
+                    await WriteConditionsAsync($"{group}/inferencemodels/{Uri.EscapeDataString(model.Metadata.Name ?? "")}",
+                        model.Metadata.ResourceVersion, StatusConditions.Merge(model.Status?.Conditions, desired, now), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (pool is not null)
+        {
+            var desired = StatusConditions.ForPool(pool, build.Snapshot, build.Errors);
+            await WriteConditionsAsync($"{group}/inferencepools/{Uri.EscapeDataString(pool.Metadata.Name ?? "")}",
+                pool.Metadata.ResourceVersion, StatusConditions.Merge(pool.Status?.Conditions, desired, now), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteConditionsAsync(string path, string? seenVersion, List<Api.Meta.Condition>? conditions, CancellationToken cancellationToken)
+    {
+        if (conditions is null)
+        {
+            _pendingWrites.Remove(path);
+            return; // the object already says this
+        }
+
+        if (_pendingWrites.TryGetValue(path, out var writtenOver) && writtenOver == seenVersion)
+        {
+            return; // our last write to this object has not come back through the watch yet
+        }
+
+        var patch = new JsonObject
+        {
+            ["status"] = new JsonObject { ["conditions"] = JsonSerializer.SerializeToNode(conditions, KubernetesApiClient.Json) },
+        };
+        try
+        {
+            await _api.PatchStatusAsync(path, patch.ToJsonString(), cancellationToken).ConfigureAwait(false);
+            _pendingWrites[path] = seenVersion;
+            KubernetesLog.StatusWritten(_logger, path, conditions[^1].Type, conditions[^1].Status, conditions[^1].Reason);
+        }
+        catch (Exception e) when (e is KubernetesApiException or HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            // Retried by the next change, or after a delay if nothing changes; a 404 means the object went away.
+            _pendingWrites.Remove(path);
+            KubernetesLog.StatusWriteFailed(_logger, path, e.Message);
+            _retryTimer?.Dispose();
+            _retryTimer = _time.CreateTimer(_ => Signal(), null, _options.InitialReconnectDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Logging;
+
+namespace InferenceGateway.Kubernetes;
+
+internal static partial class KubernetesLog
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Listed {Path} (selector \"{Selector}\"): {Count} object(s) at resourceVersion {ResourceVersion}")]
+    public static partial void Listed(ILogger logger, string path, string selector, int count, string resourceVersion);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Watch of {Path} expired at resourceVersion {ResourceVersion} ({Message}); listing again")]
+    public static partial void WatchExpired(ILogger logger, string path, string resourceVersion, string message);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "List/watch of {Path} failed ({Message}); retrying in {Delay}")]
+    public static partial void WatchFailed(ILogger logger, string path, TimeSpan delay, string message);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Watch of {Path} ended; resuming from resourceVersion {ResourceVersion}")]
+    public static partial void WatchResumed(ILogger logger, string path, string resourceVersion);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information,
+        Message = "Published the snapshot of pool {Pool} (found: {HasPool}): {EndpointCount} endpoint(s), {ModelCount} model(s), {ConflictCount} model(s) not served (version {Version})")]
+    public static partial void SnapshotPublished(ILogger logger, string pool, bool hasPool, int endpointCount, int modelCount, int conflictCount, long version);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Error, Message = "The pool cannot be served: {Error}")]
+    public static partial void PoolNotServed(ILogger logger, string error);
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Information, Message = "Watching the pods of pool {Pool} with selector {Selector}")]
+    public static partial void PodSelectorChanged(ILogger logger, string pool, string selector);
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Status of {Path}: {Type}={Status} ({Reason})")]
+    public static partial void StatusWritten(ILogger logger, string path, string type, string status, string reason);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Could not write the status of {Path}: {Message}")]
+    public static partial void StatusWriteFailed(ILogger logger, string path, string message);
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Information, Message = "Lease {Namespace}/{Lease} is held by {Leader}")]
+    public static partial void NewLeader(ILogger logger, string @namespace, string lease, string leader);
+
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Leader election error: {Message}")]
+    public static partial void LeaderElectionError(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Information, Message = "Replica {Identity} is the status writer: {IsLeader}")]
+    public static partial void LeadershipChanged(ILogger logger, string identity, bool isLeader);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Error, Message = "A datastore Changed handler failed after publishing the new snapshot")]
+    public static partial void ChangedHandlerFailed(ILogger logger, Exception exception);
+}

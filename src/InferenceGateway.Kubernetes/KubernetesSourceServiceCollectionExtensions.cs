@@ -1,0 +1,50 @@
+using InferenceGateway.Core.Datastore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace InferenceGateway.Kubernetes;
+
+public static class KubernetesSourceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the Kubernetes source: the datastore (<see cref="InMemoryDatastore"/> and <see cref="IDatastore"/>,
+    /// unless already registered), the API connection (kubeconfig when <see cref="KubernetesSourceOptions.KubeconfigPath"/>
+    /// is set, else in-cluster), <see cref="ILeadership"/> (a Lease-based <see cref="LeaseLeadership"/> hosted service, or
+    /// <see cref="SingleReplicaLeadership"/> when leader election is off) and the hosted
+    /// <see cref="KubernetesConfigurationSource"/> (resolve it for readiness: <c>IsSynced</c>).
+    /// </summary>
+    public static IServiceCollection AddKubernetesSource(this IServiceCollection services, KubernetesSourceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<InMemoryDatastore>();
+        services.TryAddSingleton<IDatastore>(sp => sp.GetRequiredService<InMemoryDatastore>());
+        services.AddSingleton(options);
+        services.AddSingleton(_ => new KubernetesApiClient(
+            KubernetesApiClient.LoadConfiguration(options.KubeconfigPath, options.KubeconfigContext), options.LeaderElection.Identity));
+        if (options.LeaderElection.Enabled)
+        {
+            services.AddSingleton(sp => new LeaseLeadership(options, sp.GetRequiredService<KubernetesApiClient>(), sp.GetRequiredService<ILogger<LeaseLeadership>>()));
+            services.AddSingleton<ILeadership>(sp => sp.GetRequiredService<LeaseLeadership>());
+            services.AddHostedService(sp => sp.GetRequiredService<LeaseLeadership>());
+        }
+        else
+        {
+            services.AddSingleton<ILeadership, SingleReplicaLeadership>();
+        }
+
+        services.AddSingleton(sp => new KubernetesConfigurationSource(
+            options,
+            sp.GetRequiredService<KubernetesApiClient>(),
+            sp.GetRequiredService<InMemoryDatastore>(),
+            sp.GetRequiredService<ILeadership>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<KubernetesConfigurationSource>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<KubernetesConfigurationSource>());
+        return services;
+    }
+}
