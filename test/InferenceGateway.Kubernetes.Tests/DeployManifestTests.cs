@@ -20,7 +20,9 @@ public sealed partial class DeployManifestTests
         foreach (var file in Directory.EnumerateFiles(DeployFolder, "*.yaml", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var relative = Path.GetRelativePath(DeployFolder, file);
-            if (!relative.StartsWith("helm", StringComparison.Ordinal))
+            // The chart's templates are rendered by their own test; Envoy bootstrap files are not Kubernetes objects.
+            if (!relative.StartsWith("helm", StringComparison.Ordinal)
+                && !relative.StartsWith(Path.Combine("examples", "envoy"), StringComparison.Ordinal))
             {
                 data.Add(relative);
             }
