@@ -66,6 +66,65 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_ConfigReplacesEndpointDuringStream_InFlightStreamCompletes()
+    {
+        // Slowed-down sims: a 300-token stream stays open for seconds, long enough to reload under it.
+        string[] sim = ["--model", "llama", "--time-scale", "20"];
+        await using var harness = await ServeHarness.StartAsync([sim, sim], endpoints => ServeHarness.PoolManifests([endpoints[0]],
+            ServeHarness.Model("llama", "Critical")));
+        using var http = new HttpClient { BaseAddress = harness.BaseUrl, Timeout = TimeSpan.FromSeconds(120) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new
+            {
+                model = "llama",
+                stream = true,
+                max_tokens = 300,
+                ignore_eos = true,
+                stream_options = new { include_usage = true },
+                messages = new[] { new { role = "user", content = "a long answer please" } },
+            }),
+        };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.StartsWith("data: ", await reader.ReadLineAsync());
+
+        // The new configuration drops the endpoint serving the stream and adds a model.
+        var edited = ServeHarness.PoolManifests([harness.SimAddresses[1]], ServeHarness.Model("llama", "Critical"), ServeHarness.Model("llama-next", "Default", "llama=1"));
+        var temp = harness.ConfigPath + ".tmp";
+        await File.WriteAllTextAsync(temp, edited);
+        File.Move(temp, harness.ConfigPath, overwrite: true);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while ((await ListModelsAsync(http)).Length < 2)
+        {
+            Assert.False(deadline.IsCancellationRequested, "the edited configuration was not loaded within 60 s. Output:\n" + harness.Gateway.Output);
+            await Task.Delay(100, CancellationToken.None);
+        }
+
+        string? last = null;
+        int? completionTokens = null;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (!line.StartsWith("data: {", StringComparison.Ordinal))
+            {
+                last = line.Length > 0 ? line : last;
+                continue;
+            }
+
+            last = line;
+            using var json = System.Text.Json.JsonDocument.Parse(line["data: ".Length..]);
+            if (json.RootElement.TryGetProperty("usage", out var usage) && usage.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                completionTokens = usage.GetProperty("completion_tokens").GetInt32();
+            }
+        }
+
+        Assert.Equal("data: [DONE]", last);
+        Assert.Equal(300, completionTokens);
+    }
+
+    [Fact]
     public async Task Serve_InvalidConfig_PrintsEachErrorAndExits1()
     {
         var folder = Directory.CreateTempSubdirectory("ig-serve-bad-").FullName;
