@@ -39,6 +39,23 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_Sigterm_StopsGracefullyWithExitCode0()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // no SIGTERM there; Ctrl+C takes the same path
+        }
+
+        await using var gateway = CliProcess.Start(AnyFreePorts, "serve");
+        await gateway.WaitForLineAsync(@"gateway listening on (http://\S+)", ServeHarness.StartTimeout);
+
+        gateway.Terminate();
+        var exitCode = await gateway.WaitForExitAsync(ServeHarness.StartTimeout);
+
+        Assert.Equal(0, exitCode);
+    }
+
+    [Fact]
     public async Task Serve_ConfigEditedWhileServing_NewModelIsListed()
     {
         await using var harness = await ServeHarness.StartAsync([["--model", "llama", "--time-scale", "0"]], endpoints => ServeHarness.PoolManifests(endpoints,

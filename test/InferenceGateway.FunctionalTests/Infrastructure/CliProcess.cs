@@ -117,6 +117,13 @@ public sealed class CliProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Sends SIGTERM (as `kill` or a container stop does); Unix only.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>Kills the process (tree) at once, as a crash or `kill -9` would.</summary>
     public void Kill()
     {
