@@ -145,8 +145,7 @@ internal sealed class ServeQuickstart : IAsyncDisposable
     {
         for (var current = e; current is not null; current = current.InnerException)
         {
-            if (current is SocketException { SocketErrorCode: SocketError.AddressNotAvailable }
-                || current is IOException && current.InnerException is SocketException)
+            if (current is SocketException { SocketErrorCode: SocketError.AddressNotAvailable })
             {
                 return true;
             }
