@@ -27,7 +27,10 @@ public sealed class CliProcess : IAsyncDisposable
     /// <summary>Everything printed so far (stdout and stderr, in arrival order).</summary>
     public string Output => string.Join('\n', _lines);
 
-    public static CliProcess Start(params string[] args)
+    public static CliProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts the CLI with extra environment variables (e.g. InferenceGateway__Gateway__Port=0).</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "inference-gateway.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -48,6 +51,11 @@ public sealed class CliProcess : IAsyncDisposable
 
         info.Environment["DOTNET_NOLOGO"] = "1";
         info.Environment["NO_COLOR"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var cli = new CliProcess(process);
         process.OutputDataReceived += (_, e) => cli.OnLine(e.Data);
@@ -107,6 +115,13 @@ public sealed class CliProcess : IAsyncDisposable
         }
 
         return _process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM (as `kill` or a container stop does); Unix only.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     /// <summary>Kills the process (tree) at once, as a crash or `kill -9` would.</summary>
