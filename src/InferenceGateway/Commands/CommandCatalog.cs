@@ -8,6 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         // serve | epp | sim | bench | validate | crds (see docs/cli.md)
+        yield return EppCommand.Create();
         yield return SimCommand.Create();
         yield return ValidateCommand.Create();
         yield return CrdsCommand.Create();
