@@ -30,10 +30,11 @@ internal static class EppCommand
         var schedulerConfig = new Option<string?>("--scheduler-config", "--config-file") { Description = "EndpointPickerConfig YAML (plugins and profiles)" };
         var schedulerProfile = new Option<string?>("--scheduler-profile") { Description = "Profile to run: a built-in (default, reference-default, seed-tree, random, round-robin, least-request) or one from --scheduler-config (default: the config's first, else default)" };
         var staleness = new Option<string>("--metrics-staleness-threshold") { Description = "Endpoint metrics older than this are unknown (e.g. 2s, 500ms)", DefaultValueFactory = _ => "2s" };
+        var maxBody = new Option<int?>("--max-request-body-bytes") { Description = "Largest request body accepted (larger: 413); default 64 MiB" };
         var logLevel = new Option<string>("--log-level") { Description = "trace | debug | information | warning | error", DefaultValueFactory = _ => "warning" };
 
         var command = new Command("epp", "Run the endpoint picker for Envoy (ext_proc gRPC, gRPC health, Prometheus metrics).");
-        foreach (var option in new Option[] { config, poolName, poolNamespace, kubeconfig, leaderElection, host, grpcPort, healthPort, metricsPort, destinationHeader, primaryOnly, secureServing, certPath, schedulerConfig, schedulerProfile, staleness, logLevel })
+        foreach (var option in new Option[] { config, poolName, poolNamespace, kubeconfig, leaderElection, host, grpcPort, healthPort, metricsPort, destinationHeader, primaryOnly, secureServing, certPath, schedulerConfig, schedulerProfile, staleness, maxBody, logLevel })
         {
             command.Options.Add(option);
         }
@@ -80,6 +81,9 @@ internal static class EppCommand
                     SchedulerConfigPath = parseResult.GetValue(schedulerConfig),
                     SchedulerProfile = parseResult.GetValue(schedulerProfile),
                     MetricsStalenessThreshold = ParseDuration(parseResult.GetValue(staleness)!),
+                    MaxRequestBodyBytes = parseResult.GetValue(maxBody) is { } limit
+                        ? (limit > 0 ? limit : throw new ArgumentException("--max-request-body-bytes must be positive"))
+                        : null,
                     LogLevel = Enum.Parse<LogLevel>(parseResult.GetValue(logLevel)!, ignoreCase: true),
                 };
             }

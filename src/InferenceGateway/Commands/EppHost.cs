@@ -49,6 +49,9 @@ internal sealed class EppSettings
 
     public TimeSpan MetricsStalenessThreshold { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Null keeps <see cref="ExtProcOptions.MaxRequestBodyBytes"/>' default.</summary>
+    public int? MaxRequestBodyBytes { get; init; }
+
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 }
 
@@ -96,6 +99,11 @@ internal sealed class EppHost : IAsyncDisposable
             {
                 extProc.DestinationHeader = settings.DestinationHeader;
                 extProc.DestinationPrimaryOnly = settings.DestinationPrimaryOnly;
+                if (settings.MaxRequestBodyBytes is { } maxBody)
+                {
+                    extProc.MaxRequestBodyBytes = maxBody;
+                    extProc.MaxGrpcMessageBytes = Math.Max(extProc.MaxGrpcMessageBytes, maxBody + (1024 * 1024));
+                }
             },
             services => ConfigureServices(services, settings, registry));
 
