@@ -54,8 +54,14 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
     private void AssertRouted(EnvoyRequestResult result)
     {
         Assert.True(result.Immediate is null, $"immediate {result.Immediate?.Status.Code}: {result.ImmediateBody}");
-        var destination = result.Headers[Destination];
-        Assert.Equal(destination, result.LbMetadata(Destination));
+        // STREAMED mode: Envoy ignores header mutations in body answers, so the metadata alone carries the pick.
+        var destination = result.LbMetadata(Destination);
+        Assert.False(string.IsNullOrEmpty(destination), "no envoy.lb destination metadata");
+        if (result.Headers.TryGetValue(Destination, out var header))
+        {
+            Assert.Equal(header, destination);
+        }
+
         foreach (var endpoint in destination.Split(','))
         {
             Assert.Contains(endpoint, Cluster.SimAddresses);
@@ -122,13 +128,30 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
     }
 
     [Fact]
-    public async Task HeaderOnly_GetRequest_IsRoutedToASim()
+    public async Task HeaderOnly_GetModels_AnswersOpenAiShaped404()
     {
         using var session = Cluster.Client.Open();
 
         var result = await EnvoyFlows.HeaderOnlyAsync(session, ExtProcMessages.RequestHeaders("/v1/models", "GET"), ExtProcMessages.Protocol(BodySendMode.FullDuplexStreamed, BodySendMode.FullDuplexStreamed));
 
-        AssertRouted(result);
+        Assert.NotNull(result.Immediate);
+        Assert.Equal(404, (int)result.Immediate.Status.Code);
+        using var json = JsonDocument.Parse(result.ImmediateBody);
+        Assert.Equal("unknown_url", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Streamed_DestinationOnlyInMetadata_HeaderSetIgnoredByEnvoy()
+    {
+        using var session = Cluster.Client.Open();
+
+        var result = await EnvoyFlows.StreamedAsync(session, ChatHeaders(), ExtProcMessages.Split(Chat("base"), 5), ExtProcMessages.Protocol(BodySendMode.Streamed, BodySendMode.Streamed));
+
+        Assert.False(result.Headers.ContainsKey(Destination));
+        var ignored = Assert.Single(result.IgnoredHeaderMutations, m => m.SetHeaders.Count > 0);
+        var header = Assert.Single(ignored.SetHeaders, h => h.Header.Key == Destination);
+        var value = header.Header.RawValue.IsEmpty ? header.Header.Value : header.Header.RawValue.ToStringUtf8();
+        Assert.Equal(result.LbMetadata(Destination), value);
     }
 
     [Fact]
@@ -288,8 +311,7 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
                             session.Call.Dispose(); // the client goes away mid-response
                             break;
                         default:
-                            await EnvoyFlows.HeaderOnlyAsync(session, ExtProcMessages.RequestHeaders("/v1/models", "GET"));
-                            await EnvoyFlows.ResponseAsync(session, 200, "application/json", [UsageJson], fullDuplex: false);
+                            Assert.Equal(404, (int)(await EnvoyFlows.HeaderOnlyAsync(session, ExtProcMessages.RequestHeaders("/v1/models", "GET"))).Immediate!.Status.Code);
                             break;
                     }
                 }

@@ -127,7 +127,9 @@ internal sealed class EppHost : IAsyncDisposable
         services.AddLogging(logging => logging
             .ClearProviders()
             .AddSimpleConsole(o => o.SingleLine = true)
-            .SetMinimumLevel(settings.LogLevel));
+            .SetMinimumLevel(settings.LogLevel)
+            // A failed start is reported by the command (each error, no stack trace), not by the host's own log.
+            .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None));
         services.AddSingleton(new PickerMetrics(registry));
         if (settings.ConfigPath is { } path)
         {
