@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         // serve | epp | sim | bench | validate | crds (see docs/cli.md)
         yield return ServeCommand.Create();
+        yield return EppCommand.Create();
         yield return SimCommand.Create();
         yield return ValidateCommand.Create();
         yield return CrdsCommand.Create();

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Grpc.Health.V1;
+using InferenceGateway.Api.Serialization;
+using InferenceGateway.FunctionalTests.Infrastructure;
+using InferenceGateway.Kubernetes;
+using InferenceGateway.TestSupport;
+using InferenceGateway.TestSupport.ExtProc;
+using InferenceGateway.TestSupport.Kubernetes;
+using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Types.BodySendMode;
+
+namespace InferenceGateway.FunctionalTests;
+
+/// <summary>`epp --pool-name` against a fake API server: readiness follows the pool, a pod from a watch event gets traffic.</summary>
+public sealed class EppKubernetesTests
+{
+    private const string Namespace = "serving";
+    private const string Pool = "llama";
+    private static readonly Dictionary<string, string> Labels = new() { ["app"] = "llama" };
+
+    private static void ApplyYaml(FakeKubernetesApiServer server, string yaml)
+    {
+        var read = ManifestReader.Read(yaml, "test");
+        Assert.True(read.IsValid, string.Join("\n", read.Errors));
+        foreach (var document in read.Documents)
+        {
+            server.Apply(JsonSerializer.SerializeToNode(document.Object, document.Object.GetType(), KubernetesApiClient.Json)!.AsObject());
+        }
+    }
+
+    [Fact]
+    public async Task Epp_PodAppearsThroughWatch_ReceivesRequest()
+    {
+        await using var sim = CliProcess.Start("sim", "--port", "0", "--model", "base", "--mode", "echo", "--time-scale", "0", "--fake-metrics", EppCluster.IdleMetrics);
+        var simUri = new Uri((await sim.WaitForLineAsync(@"listening on (http://\S+)", EppCluster.StartTimeout)).Groups[1].Value);
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        using var folder = new TempConfigFolder();
+        var kubeconfig = api.WriteKubeconfig(folder.Path, Namespace);
+
+        await using var cluster = await EppCluster.StartEppOnlyAsync("--pool-name", Pool, "--pool-namespace", Namespace, "--kubeconfig", kubeconfig);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await cluster.HealthAsync("liveness"));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await cluster.HealthAsync("readiness"));
+
+        ApplyYaml(api, ManifestYaml.Join(
+            ManifestYaml.Pool(Pool, simUri.Port, Namespace, Labels),
+            ManifestYaml.Model("base", "base", Pool, Namespace)));
+        await cluster.WaitForHealthAsync("readiness", HealthCheckResponse.Types.ServingStatus.Serving);
+        ApplyYaml(api, ManifestYaml.Pod("llama-0", "127.0.0.1", Labels, Namespace));
+
+        var expected = $"127.0.0.1:{simUri.Port}";
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { model = "base", messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 2 });
+        EnvoyRequestResult? last = null;
+        await EppCluster.EventuallyAsync(
+            async () =>
+            {
+                using var session = cluster.Client.Open();
+                last = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions"), body, ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None));
+                return last.Immediate is null && last.Headers[EppCluster.Destination] == expected;
+            },
+            EppCluster.StartTimeout,
+            () => $"the pod never received the request; last answer: {last?.Immediate?.Status.Code} {last?.ImmediateBody}\n{cluster.Epp.Output}");
+
+        Assert.Equal(expected, last!.LbMetadata(EppCluster.Destination));
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+using InferenceGateway.FunctionalTests.Infrastructure;
+using InferenceGateway.TestSupport;
+using InferenceGateway.TestSupport.ExtProc;
+using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Types.BodySendMode;
+
+namespace InferenceGateway.FunctionalTests;
+
+/// <summary>Sims that report a full queue and KV cache: sheddable requests get 429, critical ones still route.</summary>
+public sealed class EppSheddingTests
+{
+    private const string Saturated = "{\"running-requests\":8,\"waiting-requests\":50,\"kv-cache-usage\":0.97}";
+
+    private static string Config(IReadOnlyList<string> sims) => ManifestYaml.Join(
+        ManifestYaml.Pool(EppCluster.PoolName),
+        ManifestYaml.StaticEndpoints("sims", EppCluster.PoolName, sims),
+        ManifestYaml.Model("batch", "batch", EppCluster.PoolName, criticality: "Sheddable", targets: [(EppCluster.BaseModel, 1)]),
+        ManifestYaml.Model("urgent", "urgent", EppCluster.PoolName, criticality: "Critical", targets: [(EppCluster.BaseModel, 1)]));
+
+    private static byte[] Chat(string model) =>
+        JsonSerializer.SerializeToUtf8Bytes(new { model, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 3 });
+
+    [Fact]
+    public async Task SaturatedPool_SheddableAnswered429_CriticalStillRouted()
+    {
+        await using var cluster = await EppCluster.StartAsync(2, Saturated, Config);
+        // Shed because of reported saturation, not because metrics are still unknown: wait for the scrapes.
+        var text = "";
+        await EppCluster.EventuallyAsync(
+            async () =>
+            {
+                text = await cluster.MetricsTextAsync();
+                return EppCluster.Sample(text, $"inference_pool_average_queue_size{{name=\"{EppCluster.PoolName}\"}}") == 50;
+            },
+            EppCluster.StartTimeout,
+            () => "the pool gauges never showed the sims' queue:\n" + text);
+        var protocol = ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None);
+
+        EnvoyRequestResult shed;
+        using (var session = cluster.Client.Open())
+        {
+            shed = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions"), Chat("batch"), protocol);
+        }
+
+        EnvoyRequestResult critical;
+        using (var session = cluster.Client.Open())
+        {
+            critical = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions"), Chat("urgent"), protocol);
+        }
+
+        Assert.NotNull(shed.Immediate);
+        Assert.Equal(429, (int)shed.Immediate.Status.Code);
+        using (var json = JsonDocument.Parse(shed.ImmediateBody))
+        {
+            Assert.False(string.IsNullOrEmpty(json.RootElement.GetProperty("error").GetProperty("message").GetString()));
+        }
+
+        Assert.True(critical.Immediate is null, critical.ImmediateBody);
+        Assert.Contains(critical.Headers[EppCluster.Destination].Split(',')[0], cluster.SimAddresses);
+    }
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Grpc.Health.V1;
+using InferenceGateway.TestSupport;
+using InferenceGateway.TestSupport.ExtProc;
+
+namespace InferenceGateway.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// Real `sim` processes plus a real `epp` process reading a config file that points at them, and an ext_proc
+/// client as Envoy would connect. Dispose stops everything.
+/// </summary>
+public sealed class EppCluster : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    public const string PoolName = "fn-pool";
+    public const string BaseModel = "base";
+    public const string Destination = "x-gateway-destination-endpoint";
+
+    /// <summary>Quiet, pinned load: metrics are known and nothing is saturated.</summary>
+    public const string IdleMetrics = "{\"running-requests\":1,\"waiting-requests\":0,\"kv-cache-usage\":0.1}";
+
+    private readonly List<CliProcess> _sims = [];
+
+    private EppCluster(TempConfigFolder folder) => Folder = folder;
+
+    public TempConfigFolder Folder { get; }
+
+    /// <summary>The sims' "127.0.0.1:port" addresses (what the picker returns).</summary>
+    public List<string> SimAddresses { get; } = [];
+
+    public CliProcess Epp { get; private set; } = null!;
+
+    public int GrpcPort { get; private set; }
+
+    public int HealthPort { get; private set; }
+
+    public Uri MetricsUri { get; private set; } = null!;
+
+    public EnvoyExtProcClient Client { get; private set; } = null!;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>Starts the sims, writes the config that <paramref name="config"/> makes of their addresses, starts epp.</summary>
+    public static async Task<EppCluster> StartAsync(int sims, string fakeMetrics, Func<IReadOnlyList<string>, string> config, params string[] eppArgs)
+    {
+        var cluster = new EppCluster(new TempConfigFolder());
+        try
+        {
+            var started = new List<CliProcess>();
+            for (var i = 0; i < sims; i++)
+            {
+                started.Add(CliProcess.Start(
+                    "sim", "--port", "0", "--model", BaseModel, "--lora", "adapter-a,adapter-b", "--max-loras", "2",
+                    "--mode", "echo", "--time-scale", "0", "--seed", i.ToString(CultureInfo.InvariantCulture), "--fake-metrics", fakeMetrics));
+            }
+
+            cluster._sims.AddRange(started);
+            foreach (var sim in started)
+            {
+                var match = await sim.WaitForLineAsync(@"listening on http://(\S+)", StartTimeout);
+                cluster.SimAddresses.Add(match.Groups[1].Value.TrimEnd('/'));
+            }
+
+            var path = Path.Combine(cluster.Folder.Path, "config.yaml");
+            await File.WriteAllTextAsync(path, config(cluster.SimAddresses));
+            await cluster.StartEppAsync(["--config", path, .. eppArgs]);
+            await cluster.WaitForHealthAsync("readiness", HealthCheckResponse.Types.ServingStatus.Serving);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts epp with exactly these arguments (plus ports 0 on 127.0.0.1) and reads its addresses.</summary>
+    public static async Task<EppCluster> StartEppOnlyAsync(params string[] eppArgs)
+    {
+        var cluster = new EppCluster(new TempConfigFolder());
+        try
+        {
+            await cluster.StartEppAsync(eppArgs);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartEppAsync(string[] args)
+    {
+        Epp = CliProcess.Start(["epp", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", .. args]);
+        GrpcPort = Port(await Epp.WaitForLineAsync(@"ext_proc listening on 127\.0\.0\.1:(\d+)", StartTimeout));
+        HealthPort = Port(await Epp.WaitForLineAsync(@"health listening on 127\.0\.0\.1:(\d+)", StartTimeout));
+        var metrics = await Epp.WaitForLineAsync(@"metrics listening on (http://\S+)", StartTimeout);
+        MetricsUri = new Uri(metrics.Groups[1].Value);
+        Client = new EnvoyExtProcClient(GrpcPort);
+    }
+
+    public async Task<HealthCheckResponse.Types.ServingStatus> HealthAsync(string service)
+    {
+        using var health = new EnvoyExtProcClient(HealthPort);
+        var response = await health.Health.CheckAsync(new HealthCheckRequest { Service = service }, deadline: DateTime.UtcNow.AddSeconds(10));
+        return response.Status;
+    }
+
+    public async Task WaitForHealthAsync(string service, HealthCheckResponse.Types.ServingStatus expected)
+    {
+        await EventuallyAsync(async () => await HealthAsync(service) == expected, StartTimeout, () => $"health '{service}' never became {expected}. Output:\n{Epp.Output}");
+    }
+
+    /// <summary>Polls an async condition until it holds or the deadline passes (transient RPC/HTTP errors count as false).</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> message)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is Grpc.Core.RpcException or HttpRequestException or TaskCanceledException)
+            {
+                // not up yet
+            }
+
+            if (Environment.TickCount64 > deadline)
+            {
+                Assert.Fail("Timed out waiting: " + message());
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public Task<string> MetricsTextAsync() => Http.GetStringAsync(MetricsUri);
+
+    /// <summary>The value of the first sample whose line starts with <paramref name="prefix"/> (name and labels), or null.</summary>
+    public static double? Sample(string metricsText, string prefix)
+    {
+        foreach (var line in metricsText.Split('\n'))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client?.Dispose();
+        Http.Dispose();
+        if (Epp is not null)
+        {
+            await Epp.DisposeAsync();
+        }
+
+        foreach (var sim in _sims)
+        {
+            await sim.DisposeAsync();
+        }
+
+        Folder.Dispose();
+    }
+
+    private static int Port(Match match) => int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+}
