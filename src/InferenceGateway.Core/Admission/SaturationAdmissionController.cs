@@ -26,7 +26,10 @@ internal sealed class SaturationAdmissionOptions
     /// <summary>Sheddable is refused when pool saturation reaches this (reference: 1.0).</summary>
     public double SheddableLimit { get; set; } = 1.0;
 
-    /// <summary>Default is refused when pool saturation reaches this AND no endpoint with fresh metrics is below 1.</summary>
+    /// <summary>
+    /// Default is refused when pool saturation reaches this AND no endpoint with fresh metrics is below 1 AND at least
+    /// one endpoint reports fresh metrics (unknown load alone never sheds Default).
+    /// </summary>
     public double DefaultLimit { get; set; } = 1.5;
 
     /// <summary>Bounds of the Retry-After hint; it grows with how far saturation is above the band's limit.</summary>
@@ -99,7 +102,9 @@ internal sealed class SaturationAdmissionController : IAdmissionController
                 : AdmissionDecision.Admit;
         }
 
-        return pool.Saturation >= _options.DefaultLimit && pool.UnsaturatedEndpoints == 0
+        // Default is shed only on evidence: some endpoint reports fresh metrics and none can take more. A pool whose
+        // metrics are all unknown (start-up, scraper outage) keeps serving normal traffic; only Sheddable is shed.
+        return pool.KnownEndpoints > 0 && pool.Saturation >= _options.DefaultLimit && pool.UnsaturatedEndpoints == 0
             ? Refuse("default", pool, _options.DefaultLimit)
             : AdmissionDecision.Admit;
     }
