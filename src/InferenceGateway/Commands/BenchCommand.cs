@@ -12,10 +12,10 @@ namespace InferenceGateway.Cli.Commands;
 internal static class BenchCommand
 {
     /// <summary>
-    /// The strategies `--mode simulate` can compare, by name. PLUG-IN POINT: return a factory over the real
-    /// scheduling profiles here (round-robin, random, least-request, seed-tree, reference-default, default).
+    /// The strategies `--mode simulate` can compare, by name: Core's built-in scheduling profiles (round-robin,
+    /// random, least-request, seed-tree, reference-default, default).
     /// </summary>
-    internal static ISchedulerFactory SchedulerFactory() => DelegateSchedulerFactory.Empty;
+    internal static ISchedulerFactory SchedulerFactory() => BuiltInSchedulerFactory.Instance;
 
     internal static Command Create() => Create(SchedulerFactory());
 
