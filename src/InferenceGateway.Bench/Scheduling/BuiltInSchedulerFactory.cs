@@ -1,5 +1,6 @@
 using InferenceGateway.Core.Prefix;
 using InferenceGateway.Core.Scheduling;
+using InferenceGateway.Core.Scheduling.Config;
 
 namespace InferenceGateway.Bench.Scheduling;
 
@@ -14,18 +15,39 @@ namespace InferenceGateway.Bench.Scheduling;
 internal sealed class BuiltInSchedulerFactory : ISchedulerFactory
 {
     /// <summary>Display order of the comparison: baselines first, ours last.</summary>
-    private static readonly string[] Order = ["round-robin", "random", "least-request", "seed-tree", "reference-default", "default"];
+    private static readonly string[] BuiltIn = ["round-robin", "random", "least-request", "seed-tree", "reference-default", "default"];
+
+    private readonly string? _configYaml;
+    private readonly List<string> _names;
+
+    /// <param name="configYaml">An EndpointPickerConfig whose profiles become extra strategies (and may redefine
+    /// built-in ones), e.g. to compare tunings; null for the built-in profiles only.</param>
+    public BuiltInSchedulerFactory(string? configYaml = null)
+    {
+        _configYaml = configYaml;
+        _names = [.. BuiltIn];
+        if (configYaml is not null)
+        {
+            foreach (var profile in EndpointPickerConfig.Parse(configYaml).Profiles)
+            {
+                if (!_names.Contains(profile.Name, StringComparer.OrdinalIgnoreCase))
+                {
+                    _names.Add(profile.Name);
+                }
+            }
+        }
+    }
 
     public static BuiltInSchedulerFactory Instance { get; } = new();
 
-    public IReadOnlyList<string> Names => Order;
+    public IReadOnlyList<string> Names => _names;
 
     public IScheduler? Create(string name, SchedulerContext context)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(context);
         string? profile = null;
-        foreach (var known in Order)
+        foreach (var known in _names)
         {
             if (string.Equals(known, name, StringComparison.OrdinalIgnoreCase))
             {
@@ -47,6 +69,8 @@ internal sealed class BuiltInSchedulerFactory : ISchedulerFactory
                 DefaultCapacityPerEndpoint = Math.Max(1, context.KvCacheBlocks),
             },
         };
-        return SchedulerFactory.Create(options, context.Random);
+        return _configYaml is null
+            ? SchedulerFactory.Create(options, context.Random)
+            : SchedulerFactory.FromYaml(_configYaml, options, context.Random);
     }
 }
