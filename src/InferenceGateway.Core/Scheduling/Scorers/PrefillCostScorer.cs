@@ -20,6 +20,12 @@ internal sealed record PrefillCostOptions
     /// <summary>At full KV, each token the request must allocate costs this many more prefill tokens.</summary>
     public double KvPressureCost { get; init; } = 2.0;
 
+    /// <summary>
+    /// In a saturated cluster (every endpoint queues), the capacity a prefill spends delays the backlog behind it:
+    /// uncached tokens cost 1 + this x minQueue times as much. 0 turns it off.
+    /// </summary>
+    public double BacklogPrefillFactor { get; init; } = 1.0;
+
     /// <summary>Cost of loading an adapter into a free slot.</summary>
     public double LoraLoadTokens { get; init; } = 2048;
 
@@ -83,7 +89,8 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             }
         }
 
-        var queueScale = minQueue == double.MaxValue ? 1 : 1 / (1 + minQueue);
+        var minQueueKnown = minQueue == double.MaxValue ? 0 : minQueue;
+        var queueScale = 1 / (1 + minQueueKnown);
 
         var maxKnown = 0.0;
         var anyUnknown = false;
@@ -120,7 +127,8 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
                     : Options.LoraLoadTokens + waitTokens;
             }
 
-            var cost = uncached + pending + queued + decode + kvPressure + lora;
+            var backlog = Options.BacklogPrefillFactor * minQueueKnown * (uncached + pending);
+            var cost = uncached + pending + backlog + queued + decode + kvPressure + lora;
             scores[k] = cost;
             maxKnown = Math.Max(maxKnown, cost);
         }
