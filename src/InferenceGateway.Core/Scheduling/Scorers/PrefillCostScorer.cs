@@ -42,6 +42,7 @@ internal sealed record PrefillCostOptions
 ///               / (1 + minQueue))          relative to the shortest queue (W + E) of all known candidates
 ///      + (R + E) x 16 x steps                decode sequences slow every step of our prefill
 ///      + (U + E x avgUncached) x 2 x (kv - 0.9) / 0.1    KV pressure above 0.9: new blocks are expensive
+///      + minQueue x (U + E x avgUncached)    every endpoint queues: the prefill's capacity delays the backlog
 ///      + LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
 /// </code>
 /// Scores are (min + P) / (cost + P): 1 for the cheapest, ordering is by cost. Unknown metrics rank after every
