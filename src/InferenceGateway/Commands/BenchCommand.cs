@@ -12,15 +12,18 @@ namespace InferenceGateway.Cli.Commands;
 internal static class BenchCommand
 {
     /// <summary>
-    /// The strategies `--mode simulate` can compare, by name. PLUG-IN POINT: return a factory over the real
-    /// scheduling profiles here (round-robin, random, least-request, seed-tree, reference-default, default).
+    /// The strategies `--mode simulate` can compare, by name: Core's built-in scheduling profiles (round-robin,
+    /// random, least-request, seed-tree, reference-default, default).
     /// </summary>
-    internal static ISchedulerFactory SchedulerFactory() => DelegateSchedulerFactory.Empty;
+    internal static ISchedulerFactory SchedulerFactory() => BuiltInSchedulerFactory.Instance;
 
-    internal static Command Create() => Create(SchedulerFactory());
+    internal static Command Create() => Create(null);
 
-    internal static Command Create(ISchedulerFactory factory)
+    /// <param name="fixedFactory">Strategies to use instead of the built-in profiles (tests); null: the built-in
+    /// profiles plus those of --scheduler-config.</param>
+    internal static Command Create(ISchedulerFactory? fixedFactory)
     {
+        var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "simulate mode: an EndpointPickerConfig file whose profiles become extra strategies (e.g. tunings to compare)" };
         var mode = new Option<string>("--mode") { Description = "simulate (discrete-event cluster) | http (real load against --target)", DefaultValueFactory = _ => "simulate" };
         var target = new Option<string?>("--target") { Description = "http mode: base URL of an OpenAI-compatible server or gateway" };
         var model = new Option<string?>("--model") { Description = "Model name to send (http mode default: the target's first /v1/models id)" };
@@ -55,7 +58,7 @@ internal static class BenchCommand
         var burstiness = new Option<double?>("--burstiness") { Description = "gamma shape (1 = Poisson, < 1 burstier)" };
 
         var command = new Command("bench", "Benchmark routing: a discrete-event simulation of a cluster comparing scheduling strategies, or streaming load against a URL.");
-        foreach (var option in new Option[] { mode, target, model, label, servers, profile, maxLoras, maxWaiting, workload, workloadFile, rates, duration, strategies, seed, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
+        foreach (var option in new Option[] { schedulerConfig, mode, target, model, label, servers, profile, maxLoras, maxWaiting, workload, workloadFile, rates, duration, strategies, seed, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
         {
             command.Options.Add(option);
         }
@@ -63,8 +66,13 @@ internal static class BenchCommand
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             BenchOptions options;
+            ISchedulerFactory factory;
             try
             {
+                factory = fixedFactory
+                    ?? (parseResult.GetValue(schedulerConfig) is { } configPath
+                        ? new BuiltInSchedulerFactory(File.ReadAllText(configPath))
+                        : SchedulerFactory());
                 options = new BenchOptions
                 {
                     Mode = parseResult.GetValue(mode)?.ToLowerInvariant() switch
@@ -137,7 +145,7 @@ internal static class BenchCommand
 
                 _ = options.BuildPlans();
             }
-            catch (Exception exception) when (exception is ArgumentException or FormatException or UriFormatException or IOException or YamlDotNet.Core.YamlException)
+            catch (Exception exception) when (exception is ArgumentException or FormatException or UriFormatException or IOException or YamlDotNet.Core.YamlException or InferenceGateway.Core.Scheduling.SchedulerConfigException)
             {
                 await Console.Error.WriteLineAsync("bench: " + exception.Message).ConfigureAwait(false);
                 return 2;

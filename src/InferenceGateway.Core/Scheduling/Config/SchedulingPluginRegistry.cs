@@ -111,6 +111,8 @@ internal sealed class SchedulingPluginRegistry
             DecodeTokensPerRunningRequest = p.GetDouble("decodeTokensPerRunningRequest", defaults.DecodeTokensPerRunningRequest, 0),
             ChunkTokens = p.GetDouble("chunkTokens", defaults.ChunkTokens, 1),
             KvPressureThreshold = p.GetDouble("kvPressureThreshold", defaults.KvPressureThreshold, 0, 0.999),
+            KvPressureCost = p.GetDouble("kvPressureCost", defaults.KvPressureCost, 0),
+            BacklogPrefillFactor = p.GetDouble("backlogPrefillFactor", defaults.BacklogPrefillFactor, 0),
             LoraLoadTokens = p.GetDouble("loraLoadTokens", defaults.LoraLoadTokens, 0),
             AverageAlpha = p.GetDouble("averageAlpha", defaults.AverageAlpha, 0.0001, 1),
         };

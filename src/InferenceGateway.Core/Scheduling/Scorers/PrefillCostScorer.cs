@@ -17,6 +17,15 @@ internal sealed record PrefillCostOptions
     /// <summary>KV usage above which the endpoint is close to queueing for memory (and evicting prefixes).</summary>
     public double KvPressureThreshold { get; init; } = 0.9;
 
+    /// <summary>At full KV, each token the request must allocate costs this many more prefill tokens.</summary>
+    public double KvPressureCost { get; init; } = 2.0;
+
+    /// <summary>
+    /// In a saturated cluster (every endpoint queues), the capacity a prefill spends delays the backlog behind it:
+    /// uncached tokens cost 1 + this x minQueue times as much. 0 turns it off.
+    /// </summary>
+    public double BacklogPrefillFactor { get; init; } = 1.0;
+
     /// <summary>Cost of loading an adapter into a free slot.</summary>
     public double LoraLoadTokens { get; init; } = 2048;
 
@@ -29,9 +38,12 @@ internal sealed record PrefillCostOptions
 /// <code>
 /// cost = U                                   uncached prompt tokens on e (prompt minus its matched prefix)
 ///      + E x avgUncached                     prefill of requests sent since the scrape (not yet reported)
-///      + (W > 0 ? (W + E) x 2 x avgPrompt)   a saturated endpoint: each queued request costs a lot more than a prefill
+///      + (W > 0 ? (W + E) x 2 x avgPrompt    a saturated endpoint: each queued request costs a lot more than a prefill,
+///               / (1 + minQueue))          relative to the shortest queue (W + E) of all known candidates
 ///      + (R + E) x 16 x steps                decode sequences slow every step of our prefill
-///      + KV pressure above 0.9, LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
+///      + (U + E x avgUncached) x 2 x (kv - 0.9) / 0.1    KV pressure above 0.9: new blocks are expensive
+///      + minQueue x (U + E x avgUncached)    every endpoint queues: the prefill's capacity delays the backlog
+///      + LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
 /// </code>
 /// Scores are (min + P) / (cost + P): 1 for the cheapest, ordering is by cost. Unknown metrics rank after every
 /// known endpoint (ordered among themselves by their in-flight work), so they stay a last resort.
@@ -64,6 +76,23 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             adapterKnown = LoraState.IsActive(cycle, subset[k]) || LoraState.IsWaiting(cycle, subset[k]);
         }
 
+        // The shortest queue among the known candidates. When every endpoint queues, the cluster is throughput-bound:
+        // the common backlog delays every choice alike, and what a pick can change is its share of the backlog
+        // and the capacity it spends. So a queue costs by its length relative to the shortest one
+        // ((W + E) / (1 + minQueue)); with an idle endpoint around (minQueue = 0) that is the absolute count.
+        var minQueue = double.MaxValue;
+        for (var k = 0; k < subset.Length; k++)
+        {
+            var i = subset[k];
+            if (cycle.Metrics(i) is { } known)
+            {
+                minQueue = Math.Min(minQueue, Math.Max(0, known.WaitingRequests) + cycle.ExcessInFlight(i));
+            }
+        }
+
+        var minQueueKnown = minQueue == double.MaxValue ? 0 : minQueue;
+        var queueScale = 1 / (1 + minQueueKnown);
+
         var maxKnown = 0.0;
         var anyUnknown = false;
         for (var k = 0; k < subset.Length; k++)
@@ -81,12 +110,15 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             var running = Math.Max(0, metrics.RunningRequests);
 
             var pending = excess * averageUncached;
-            var queued = waiting > 0 ? (waiting + excess) * waitTokens : 0;
+            var queued = waiting > 0 ? (waiting + excess) * waitTokens * queueScale : 0;
             var steps = 1 + ((uncached + pending) / Options.ChunkTokens);
             var decode = (running + excess) * Options.DecodeTokensPerRunningRequest * steps;
             var kv = cycle.EffectiveKvUsage(i);
+            // Memory pressure makes the blocks this request must allocate expensive (they evict cached prefixes
+            // or wait for memory), not the endpoint as such: a hit allocates only its uncached tail, so a full
+            // cache that holds the prefix stays cheap while a miss there costs up to KvPressureCost times more.
             var kvPressure = kv > Options.KvPressureThreshold
-                ? (kv - Options.KvPressureThreshold) / (1 - Options.KvPressureThreshold) * waitTokens
+                ? (kv - Options.KvPressureThreshold) / (1 - Options.KvPressureThreshold) * Options.KvPressureCost * (uncached + pending)
                 : 0;
             var lora = 0.0;
             if (adapterKnown && !LoraState.IsActive(cycle, i))
@@ -96,7 +128,8 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
                     : Options.LoraLoadTokens + waitTokens;
             }
 
-            var cost = uncached + pending + queued + decode + kvPressure + lora;
+            var backlog = Options.BacklogPrefillFactor * minQueueKnown * (uncached + pending);
+            var cost = uncached + pending + backlog + queued + decode + kvPressure + lora;
             scores[k] = cost;
             maxKnown = Math.Max(maxKnown, cost);
         }
