@@ -207,9 +207,15 @@ public sealed class KubernetesConfigurationSourceTests
         SetReady(cluster, "vllm-0", "False");
         Assert.Equal(0, cluster.Server.OpenWatchCount("pods")); // waiting on the fake clock, not reconnected
 
-        time.Advance(TimeSpan.FromSeconds(10));
-
-        await Wait.UntilAsync(() => replica.Current.Endpoints.Length == 0, "the change arrived after the backoff elapsed");
+        // The informer loops may register their backoff timers just after the refusals were counted, so keep
+        // moving the fake clock a backoff step at a time until the reconnect delivers the change.
+        await Wait.UntilAsync(
+            () =>
+            {
+                time.Advance(TimeSpan.FromSeconds(10));
+                return replica.Current.Endpoints.Length == 0;
+            },
+            "the change arrived after the backoff elapsed");
         Assert.Equal(3, cluster.Server.RefusedWatchCount);
     }
 
