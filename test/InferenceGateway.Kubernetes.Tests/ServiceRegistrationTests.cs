@@ -2,6 +2,7 @@ using InferenceGateway.Core.Datastore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.Kubernetes.Tests;
 

@@ -67,7 +67,7 @@ internal sealed class TestGateway : IAsyncDisposable
     /// <summary>Every lease handed out was disposed exactly once (waits: disposal follows the last byte).</summary>
     public async Task AssertLeasesReleasedAsync()
     {
-        await WaitFor.ConditionAsync(() => Router.LiveLeases == 0, $"{Router.LiveLeases} lease(s) still live");
+        await Wait.UntilAsync(() => Router.LiveLeases == 0, $"{Router.LiveLeases} lease(s) still live");
         foreach (var lease in Router.Leases)
         {
             Assert.Equal(1, lease.DisposeCount);

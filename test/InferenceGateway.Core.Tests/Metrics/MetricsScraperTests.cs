@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.Core.Tests.Metrics;
 

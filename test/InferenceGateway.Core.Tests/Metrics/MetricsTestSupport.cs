@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Endpoint = InferenceGateway.Core.Datastore.Endpoint;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.Core.Tests.Metrics;
 
@@ -156,24 +157,6 @@ internal sealed class MetricsTestServer : IAsyncDisposable
     public Task StopAsync() => _app.StopAsync();
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-}
-
-internal static class Wait
-{
-    /// <summary>Polls a condition until it holds or the deadline passes (then fails with the message).</summary>
-    public static async Task UntilAsync(Func<bool> condition, string message, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting: {message}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
 }
 
 internal static class Expositions
