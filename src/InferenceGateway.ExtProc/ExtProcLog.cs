@@ -25,6 +25,18 @@ internal static partial class ExtProcLog
     [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "The readiness source threw; reporting not ready")]
     public static partial void ReadinessFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Readiness held back by the gate {Gate}")]
+    public static partial void ReadinessGateClosed(ILogger logger, string gate);
+
     [LoggerMessage(EventId = 4020, Level = LogLevel.Information, Message = "Endpoint picker listening: ext_proc on {GrpcEndpoint} ({Transport}), health on {HealthEndpoint}")]
     public static partial void Listening(ILogger logger, string grpcEndpoint, string transport, string healthEndpoint);
+
+    [LoggerMessage(EventId = 4030, Level = LogLevel.Information, Message = "Serving the new certificate from {Folder}: {Subject}, valid until {NotAfter:O}")]
+    public static partial void CertificateReloaded(ILogger logger, string folder, string subject, DateTime notAfter);
+
+    [LoggerMessage(EventId = 4031, Level = LogLevel.Warning, Message = "The certificate in {Folder} cannot be used, the previous one stays in force: {Error}")]
+    public static partial void CertificateReloadFailed(ILogger logger, string folder, string error);
+
+    [LoggerMessage(EventId = 4032, Level = LogLevel.Warning, Message = "Cannot watch the certificate folder {Folder} ({Reason}); relying on periodic checks")]
+    public static partial void CertificateWatchUnavailable(ILogger logger, string folder, string reason);
 }

@@ -69,6 +69,11 @@ internal sealed class InferenceRouter : IInferenceRouter
 
         if (!RequestPaths.TryGetKind(input.Path, out var kind))
         {
+            if (input.Body.IsEmpty)
+            {
+                return RouteWithoutModel(requestId, input);
+            }
+
             return Refuse(requestId, OpenAiError.NotFound(
                 $"unsupported path \"{input.Path}\": the gateway routes POST {RequestPaths.Completions}, "
                 + $"{RequestPaths.ChatCompletions}, {RequestPaths.Responses} and {RequestPaths.Embeddings}",
@@ -230,6 +235,86 @@ internal sealed class InferenceRouter : IInferenceRouter
         });
     }
 
+    /// <summary>
+    /// A request without a body on a path the pipeline does not parse (GET /v1/models, a probe sent through the
+    /// gateway): there is no model to resolve, so, as the reference picker does for header-only requests, it goes to
+    /// a random endpoint of the pool (within the subset hint) that admission lets a Default request reach. It is
+    /// not an inference request: no in-flight accounting, no observers, no model rewrite.
+    /// </summary>
+    private RoutingOutcome RouteWithoutModel(string requestId, RoutingInput input)
+    {
+        var endpoints = _datastore.Current.Endpoints;
+        if (endpoints.IsDefaultOrEmpty)
+        {
+            return Refuse(requestId, OpenAiError.Unavailable("no ready endpoint in the pool"));
+        }
+
+        var rented = ArrayPool<EndpointCandidate>.Shared.Rent(endpoints.Length);
+        var count = 0;
+        string address;
+        try
+        {
+            var now = _timeProvider.GetUtcNow();
+            for (var i = 0; i < endpoints.Length; i++)
+            {
+                var endpoint = endpoints[i];
+                if (input.SubsetHint is { } subset && !subset.Contains(endpoint.Address))
+                {
+                    continue;
+                }
+
+                var metrics = _metrics.TryGet(endpoint.Address);
+                if (metrics is not null && !metrics.IsFresh(now, _options.StalenessThreshold))
+                {
+                    metrics = null;
+                }
+
+                var inFlight = _tracker.Get(endpoint.Address);
+                rented[count++] = new EndpointCandidate(endpoint, metrics, inFlight.Requests, inFlight.Tokens);
+            }
+
+            if (count == 0)
+            {
+                return Refuse(requestId, OpenAiError.Unavailable("no endpoint in subset: none of the endpoints the proxy allows is in the pool"));
+            }
+
+            var decision = _admission.Decide(CriticalityBand.Default, new ReadOnlySpan<EndpointCandidate>(rented, 0, count));
+            if (decision.IsUnavailable)
+            {
+                return Refuse(requestId, OpenAiError.Unavailable(decision.Message ?? "no endpoint can take the request"));
+            }
+
+            if (!decision.Admitted)
+            {
+                return Refuse(requestId, OpenAiError.TooManyRequests(decision.Message ?? "the pool is saturated; retry later", decision.RetryAfter));
+            }
+
+            address = rented[_random.Next(count)].Endpoint.Address;
+        }
+        finally
+        {
+            rented.AsSpan(0, count).Clear();
+            ArrayPool<EndpointCandidate>.Shared.Return(rented);
+        }
+
+        RoutingLog.Routed(_logger, requestId, string.Empty, string.Empty, address, "header-only");
+        var headersToSet = new Dictionary<string, string>(1, StringComparer.Ordinal)
+        {
+            [RoutingHeaders.RequestId] = requestId,
+        };
+        return RoutingOutcome.Success(new RoutedRequest(
+            requestId,
+            string.Empty,
+            string.Empty,
+            CriticalityBand.Default,
+            [address],
+            input.Body,
+            false,
+            false,
+            headersToSet,
+            UntrackedLease.Instance));
+    }
+
     private static string? GetHeader(IReadOnlyDictionary<string, string> headers, string name) =>
         headers.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value : null;
 
@@ -252,5 +337,35 @@ internal sealed class InferenceRouter : IInferenceRouter
                 RoutingLog.ObserverFailed(_logger, ex, _observers[i].GetType().Name, info.RequestId);
             }
         }
+    }
+}
+
+/// <summary>The lease of a request that is not an inference request (header-only, no model): nothing to record.</summary>
+internal sealed class UntrackedLease : IRequestLease
+{
+    public static readonly UntrackedLease Instance = new();
+
+    private UntrackedLease()
+    {
+    }
+
+    public void SetServedEndpoint(string address)
+    {
+    }
+
+    public void RecordFirstToken()
+    {
+    }
+
+    public void RecordUsage(int promptTokens, int completionTokens, int cachedPromptTokens)
+    {
+    }
+
+    public void RecordStatus(int statusCode)
+    {
+    }
+
+    public void Dispose()
+    {
     }
 }

@@ -5,12 +5,21 @@ namespace InferenceGateway.Core.Scheduling;
 /// <summary>Creates schedulers outside DI (the simulator, benchmarks, tools).</summary>
 internal static class SchedulerFactory
 {
-    /// <summary>A scheduler from options; reads <see cref="SchedulerOptions.ConfigPath"/> when set.</summary>
+    /// <summary>A scheduler from options; reads <see cref="SchedulerOptions.ConfigPath"/> or <see cref="SchedulerOptions.ConfigText"/> when set.</summary>
     public static Scheduler Create(SchedulerOptions options, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         EndpointPickerConfig? config = null;
-        if (options.ConfigPath is { } path)
+        if (options.ConfigPath is not null && options.ConfigText is not null)
+        {
+            throw new SchedulerConfigException("give the scheduler config as a file or as text, not both");
+        }
+
+        if (options.ConfigText is { } inline)
+        {
+            config = EndpointPickerConfig.Parse(inline);
+        }
+        else if (options.ConfigPath is { } path)
         {
             string text;
             try

@@ -15,6 +15,9 @@ public sealed class SchedulerOptions
     /// <summary>An EndpointPickerConfig file (YAML); null for the built-in profiles only.</summary>
     public string? ConfigPath { get; set; }
 
+    /// <summary>An EndpointPickerConfig given inline (YAML or JSON text), in lieu of <see cref="ConfigPath"/>; set at most one.</summary>
+    public string? ConfigText { get; set; }
+
     public PrefixCacheOptions Prefix { get; set; } = new();
 
     internal void Validate()

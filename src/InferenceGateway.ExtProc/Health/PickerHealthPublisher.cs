@@ -8,11 +8,13 @@ namespace InferenceGateway.ExtProc.Health;
 
 /// <summary>
 /// Keeps grpc.health.v1 statuses current: <c>liveness</c> serves while the host runs; <c>readiness</c>,
-/// <c>inference-extension</c>, the ext_proc service name and the overall "" status follow the readiness source.
+/// <c>inference-extension</c>, the ext_proc service name and the overall "" status follow the readiness source and
+/// every registered <see cref="IPickerReadinessGate"/>.
 /// </summary>
 internal sealed class PickerHealthPublisher(
     HealthServiceImpl health,
     IPickerReadiness readiness,
+    IEnumerable<IPickerReadinessGate> gates,
     IOptions<ExtProcOptions> options,
     TimeProvider timeProvider,
     ILogger<PickerHealthPublisher> logger) : BackgroundService
@@ -22,6 +24,7 @@ internal sealed class PickerHealthPublisher(
     public const string InferenceExtension = "inference-extension";
     public const string ExtProcService = "envoy.service.ext_proc.v3.ExternalProcessor";
 
+    private readonly IPickerReadinessGate[] _gates = [.. gates];
     private bool? _lastReady;
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -46,6 +49,17 @@ internal sealed class PickerHealthPublisher(
         try
         {
             ready = readiness.IsReady;
+            foreach (var gate in _gates)
+            {
+                if (ready && !gate.IsOpen)
+                {
+                    ready = false;
+                    if (_lastReady != false)
+                    {
+                        ExtProcLog.ReadinessGateClosed(logger, gate.Name);
+                    }
+                }
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -11,3 +11,18 @@ public sealed class DelegatePickerReadiness(Func<bool> isReady) : IPickerReadine
 {
     public bool IsReady => isReady();
 }
+
+/// <summary>
+/// An extra condition on readiness, on top of <see cref="IPickerReadiness"/>: for example "this replica holds the
+/// leader lease" when leader election is on (the reference picker then reports readiness only on the leader).
+/// Register any number as singletons; the readiness services (<c>readiness</c>, <c>inference-extension</c>, the
+/// ext_proc service name and "") serve only while the picker is ready and every gate is open. <c>liveness</c>
+/// never depends on them.
+/// </summary>
+public interface IPickerReadinessGate
+{
+    /// <summary>Shown in the log when the gate holds readiness back.</summary>
+    string Name { get; }
+
+    bool IsOpen { get; }
+}

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,13 +22,15 @@ public sealed class EndpointPickerServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly ListenerHolder _listeners;
-    private readonly bool _tls;
+    private readonly PickerCertificateSource? _certificates;
+    private readonly EndpointPickerServerOptions _options;
 
-    private EndpointPickerServer(WebApplication app, ListenerHolder listeners, bool tls)
+    private EndpointPickerServer(WebApplication app, ListenerHolder listeners, PickerCertificateSource? certificates, EndpointPickerServerOptions options)
     {
         _app = app;
         _listeners = listeners;
-        _tls = tls;
+        _certificates = certificates;
+        _options = options;
     }
 
     public IServiceProvider Services => _app.Services;
@@ -38,7 +41,12 @@ public sealed class EndpointPickerServer : IAsyncDisposable
     /// <summary>The bound health port (valid after start; resolves port 0).</summary>
     public int HealthPort => _listeners.Health?.IPEndPoint?.Port ?? 0;
 
-    public bool IsTls => _tls;
+    public bool IsTls => _certificates is not null;
+
+    /// <summary>The certificate the next TLS handshake presents (null for h2c).</summary>
+    internal System.Security.Cryptography.X509Certificates.X509Certificate2? ServerCertificate => _certificates?.Current;
+
+    internal PickerCertificateSource? Certificates => _certificates;
 
     /// <summary>
     /// Builds the picker host. <paramref name="configureServices"/> must register an <c>IInferenceRouter</c> and
@@ -64,8 +72,9 @@ public sealed class EndpointPickerServer : IAsyncDisposable
         addServices(builder.Services);
 
         var listeners = new ListenerHolder();
-        var tls = serverOptions.SecureServing;
-        var certificate = tls ? PickerCertificates.Load(serverOptions.CertificatePath, TimeProvider.System) : null;
+        var certificates = serverOptions.SecureServing
+            ? PickerCertificateSource.Create(serverOptions.CertificatePath, serverOptions.ListenAddress, TimeProvider.System)
+            : null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Envoy multiplexes every ext_proc stream over few connections, and streams live as long as the
@@ -79,9 +88,11 @@ public sealed class EndpointPickerServer : IAsyncDisposable
             kestrel.Listen(serverOptions.ListenAddress, serverOptions.GrpcPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
-                if (certificate is not null)
+                if (certificates is not null)
                 {
-                    listen.UseHttps(certificate);
+                    // Read per handshake, so a reloaded certificate is served without dropping open connections.
+                    // ALPN offers h2 only (the listener's protocols).
+                    listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificateSelector = (_, _) => certificates.Current });
                 }
 
                 listeners.Grpc = listen;
@@ -108,14 +119,19 @@ public sealed class EndpointPickerServer : IAsyncDisposable
             return next(context);
         });
         map(app);
-        return new EndpointPickerServer(app, listeners, tls);
+        return new EndpointPickerServer(app, listeners, certificates, serverOptions);
     }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         var logger = _app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<EndpointPickerServer>();
-        ExtProcLog.Listening(logger, Describe(_listeners.Grpc), _tls ? "TLS h2" : "h2c", Describe(_listeners.Health));
+        if (_certificates is not null && _options.EnableCertificateReload)
+        {
+            _certificates.StartReloading(_options.CertificatePollInterval, _app.Services.GetService<TimeProvider>() ?? TimeProvider.System, logger);
+        }
+
+        ExtProcLog.Listening(logger, Describe(_listeners.Grpc), IsTls ? "TLS h2" : "h2c", Describe(_listeners.Health));
     }
 
     /// <summary>Runs until the host is asked to stop (Ctrl+C, SIGTERM) or the token fires.</summary>
@@ -123,7 +139,11 @@ public sealed class EndpointPickerServer : IAsyncDisposable
 
     public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
 
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _certificates?.Dispose();
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
 
     private static string Describe(ListenOptions? listen) => listen?.IPEndPoint?.ToString() ?? "(none)";
 

@@ -18,4 +18,10 @@ public sealed class EndpointPickerServerOptions
 
     /// <summary>With <see cref="SecureServing"/>: a folder holding tls.crt and tls.key (PEM); null = self-signed.</summary>
     public string? CertificatePath { get; set; }
+
+    /// <summary>With <see cref="CertificatePath"/>: serve a changed tls.crt/tls.key pair without a restart.</summary>
+    public bool EnableCertificateReload { get; set; }
+
+    /// <summary>How often the certificate folder is re-read as a safety net behind the file-system watcher.</summary>
+    public TimeSpan CertificatePollInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

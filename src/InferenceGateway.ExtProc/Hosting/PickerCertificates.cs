@@ -1,42 +1,243 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 
 namespace InferenceGateway.ExtProc.Hosting;
 
-/// <summary>The certificate the picker serves TLS with: PEM files from a folder, or a self-signed one.</summary>
-internal static class PickerCertificates
+/// <summary>
+/// The certificate the ext_proc port serves: PEM files from a folder (<c>tls.crt</c>, <c>tls.key</c>), or a
+/// self-signed one generated at start, as the reference picker does. With reload on, the folder is watched (and
+/// its content re-hashed on a timer, the safety net for Kubernetes' symlink swaps and lost events); a new valid
+/// pair replaces <see cref="Current"/> atomically, so the next TLS handshake presents it while open connections
+/// keep theirs. A half-written or mismatched pair is reported and the previous certificate stays in force.
+/// </summary>
+internal sealed class PickerCertificateSource : IDisposable
 {
-    public static X509Certificate2 Load(string? folder, TimeProvider timeProvider)
+    public const string CertificateFile = "tls.crt";
+    public const string KeyFile = "tls.key";
+
+    private readonly string? _folder;
+    private readonly Lock _reloadGate = new();
+    private X509Certificate2 _current;
+    private byte[]? _lastSeenHash;
+    private FileSystemWatcher? _watcher;
+    private ITimer? _poll;
+    private ILogger? _logger;
+    private int _reloads;
+
+    private PickerCertificateSource(string? folder, X509Certificate2 certificate, byte[]? hash)
     {
-        if (folder is null)
-        {
-            return CreateSelfSigned(timeProvider);
-        }
-
-        var certFile = Path.Combine(folder, "tls.crt");
-        var keyFile = Path.Combine(folder, "tls.key");
-        if (!File.Exists(certFile) || !File.Exists(keyFile))
-        {
-            throw new InvalidOperationException($"The certificate folder '{folder}' must contain tls.crt and tls.key (PEM).");
-        }
-
-        return X509Certificate2.CreateFromPemFile(certFile, keyFile);
+        _folder = folder;
+        _current = certificate;
+        _lastSeenHash = hash;
     }
 
-    /// <summary>A self-signed server certificate, as the reference picker generates when given none.</summary>
-    public static X509Certificate2 CreateSelfSigned(TimeProvider timeProvider)
+    /// <summary>The certificate for the next handshake.</summary>
+    public X509Certificate2 Current => Volatile.Read(ref _current);
+
+    /// <summary>How many times a changed certificate was put in force (for tests and logs).</summary>
+    public int Reloads => Volatile.Read(ref _reloads);
+
+    /// <summary>
+    /// Loads the folder's pair, or generates a self-signed certificate when <paramref name="folder"/> is null.
+    /// Throws <see cref="InvalidOperationException"/> (with a message a person can act on) for an unusable folder.
+    /// </summary>
+    public static PickerCertificateSource Create(string? folder, IPAddress listenAddress, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        if (folder is null)
+        {
+            return new PickerCertificateSource(null, CreateSelfSigned(timeProvider, SelfSignedNames(listenAddress)), null);
+        }
+
+        if (!File.Exists(Path.Combine(folder, CertificateFile)) || !File.Exists(Path.Combine(folder, KeyFile)))
+        {
+            throw new InvalidOperationException($"The certificate folder '{folder}' must contain {CertificateFile} and {KeyFile} (PEM).");
+        }
+
+        if (!TryRead(folder, out var certificate, out var hash, out var error))
+        {
+            throw new InvalidOperationException($"The certificate in '{folder}' cannot be used: {error}");
+        }
+
+        return new PickerCertificateSource(folder, certificate!, hash);
+    }
+
+    /// <summary>Starts watching the folder (no-op for a self-signed certificate).</summary>
+    public void StartReloading(TimeSpan pollInterval, TimeProvider timeProvider, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (_folder is null || _poll is not null)
+        {
+            return;
+        }
+
+        _logger = logger;
+        try
+        {
+            var watcher = new FileSystemWatcher(Path.GetFullPath(_folder))
+            {
+                IncludeSubdirectories = false,
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+
+            // Any event counts: Kubernetes swaps a "..data" symlink, not tls.crt itself. The hash tells real changes.
+            watcher.Changed += OnFolderEvent;
+            watcher.Created += OnFolderEvent;
+            watcher.Deleted += OnFolderEvent;
+            watcher.Renamed += OnFolderEvent;
+            watcher.EnableRaisingEvents = true;
+            _watcher = watcher;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException or UnauthorizedAccessException)
+        {
+            ExtProcLog.CertificateWatchUnavailable(logger, _folder, ex.Message);
+        }
+
+        _poll = timeProvider.CreateTimer(static state => ((PickerCertificateSource)state!).TryReload(), this, pollInterval, pollInterval);
+    }
+
+    /// <summary>Reads the folder; puts a changed valid pair in force. True when the certificate changed.</summary>
+    public bool TryReload()
+    {
+        if (_folder is null)
+        {
+            return false;
+        }
+
+        lock (_reloadGate)
+        {
+            byte[] hash;
+            try
+            {
+                hash = HashFiles(_folder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Mid-swap (a file briefly missing): the next event or poll reads it again.
+                return false;
+            }
+
+            if (_lastSeenHash is not null && hash.AsSpan().SequenceEqual(_lastSeenHash))
+            {
+                return false;
+            }
+
+            if (!TryRead(_folder, out var certificate, out var readHash, out var error) || !readHash!.AsSpan().SequenceEqual(hash))
+            {
+                // Invalid, or changed again while being read: keep the certificate in force, remember what failed.
+                if (error is not null && _logger is not null)
+                {
+                    ExtProcLog.CertificateReloadFailed(_logger, _folder, error);
+                }
+
+                _lastSeenHash = error is null ? null : hash;
+                certificate?.Dispose();
+                return false;
+            }
+
+            _lastSeenHash = hash;
+            // The previous certificate is not disposed: handshakes in progress may still hold it.
+            Volatile.Write(ref _current, certificate!);
+            Interlocked.Increment(ref _reloads);
+            if (_logger is not null)
+            {
+                ExtProcLog.CertificateReloaded(_logger, _folder, certificate!.Subject, certificate.NotAfter);
+            }
+
+            return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _poll?.Dispose();
+    }
+
+    private void OnFolderEvent(object sender, FileSystemEventArgs e) => TryReload();
+
+    private static bool TryRead(string folder, out X509Certificate2? certificate, out byte[]? hash, out string? error)
+    {
+        certificate = null;
+        hash = null;
+        try
+        {
+            var certPem = File.ReadAllText(Path.Combine(folder, CertificateFile));
+            var keyPem = File.ReadAllText(Path.Combine(folder, KeyFile));
+            hash = Hash(certPem, keyPem);
+            using var loaded = X509Certificate2.CreateFromPem(certPem, keyPem);
+            // Windows' SChannel needs a persisted key; re-importing from PKCS#12 works everywhere.
+            certificate = X509CertificateLoader.LoadPkcs12(loaded.Export(X509ContentType.Pkcs12), null);
+            error = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    private static byte[] HashFiles(string folder) =>
+        Hash(File.ReadAllText(Path.Combine(folder, CertificateFile)), File.ReadAllText(Path.Combine(folder, KeyFile)));
+
+    private static byte[] Hash(string certPem, string keyPem)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(certPem));
+        hash.AppendData([0]);
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes(keyPem));
+        return hash.GetHashAndReset();
+    }
+
+    /// <summary>localhost, this host's name and the pod's (POD_NAME), the loopback addresses and the bound address.</summary>
+    internal static (List<string> DnsNames, List<IPAddress> Addresses) SelfSignedNames(IPAddress listenAddress)
+    {
+        var dns = new List<string> { "localhost" };
+        void AddName(string? name)
+        {
+            if (!string.IsNullOrWhiteSpace(name) && Uri.CheckHostName(name) == UriHostNameType.Dns && !dns.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                dns.Add(name);
+            }
+        }
+
+        AddName(Dns.GetHostName());
+        AddName(Environment.GetEnvironmentVariable("POD_NAME"));
+        var addresses = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
+        if (!listenAddress.Equals(IPAddress.Any) && !listenAddress.Equals(IPAddress.IPv6Any) && !addresses.Contains(listenAddress))
+        {
+            addresses.Add(listenAddress);
+        }
+
+        return (dns, addresses);
+    }
+
+    /// <summary>A self-signed server certificate (ECDSA P-256, one year), as the reference picker generates when given none.</summary>
+    public static X509Certificate2 CreateSelfSigned(TimeProvider timeProvider, (List<string> DnsNames, List<IPAddress> Addresses) names)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=inference-gateway-epp", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(System.Net.IPAddress.Loopback);
-        names.AddIpAddress(System.Net.IPAddress.IPv6Loopback);
-        request.CertificateExtensions.Add(names.Build());
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var name in names.DnsNames)
+        {
+            san.AddDnsName(name);
+        }
+
+        foreach (var address in names.Addresses)
+        {
+            san.AddIpAddress(address);
+        }
+
+        request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         var now = timeProvider.GetUtcNow();
-        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(1));
+        using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(1));
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
     }
 }

@@ -354,7 +354,7 @@ internal sealed class ExtProcExchange : IDisposable
         if (_routed is { } routed && status > 0)
         {
             routed.Lease.RecordStatus(status);
-            if (status >= 400)
+            if (status >= 400 && IsInference(routed))
             {
                 _metrics.RequestFailed(routed.RequestedModel, routed.TargetModel, status);
             }
@@ -437,7 +437,11 @@ internal sealed class ExtProcExchange : IDisposable
         if (outcome.Routed is { } routed)
         {
             _routed = routed;
-            _metrics.RequestStarted(routed.RequestedModel, routed.TargetModel);
+            if (IsInference(routed))
+            {
+                _metrics.RequestStarted(routed.RequestedModel, routed.TargetModel);
+            }
+
             if (routed.Endpoints.IsDefaultOrEmpty)
             {
                 // A placed request without an address cannot be forwarded; release it and say so.
@@ -452,6 +456,9 @@ internal sealed class ExtProcExchange : IDisposable
         _pendingError = outcome.Error ?? OpenAiError.Internal("The endpoint picker produced no routing decision.");
         return null;
     }
+
+    /// <summary>False for a header-only request routed without a model (GET /v1/models): no model metrics for it.</summary>
+    private static bool IsInference(RoutedRequest routed) => routed.RequestedModel.Length > 0;
 
     private async ValueTask WriteErrorAsync(CancellationToken cancellationToken) =>
         await RefuseAsync(_pendingError ?? OpenAiError.Internal("The endpoint picker failed."), cancellationToken).ConfigureAwait(false);
@@ -675,7 +682,10 @@ internal sealed class ExtProcExchange : IDisposable
                 routed.Lease.RecordUsage(counts.PromptTokens, counts.CompletionTokens, counts.CachedPromptTokens);
             }
 
-            _metrics.RequestEnded(routed.RequestedModel, routed.TargetModel, _time.GetElapsedTime(_startTimestamp), usage?.PromptTokens, usage?.CompletionTokens);
+            if (IsInference(routed))
+            {
+                _metrics.RequestEnded(routed.RequestedModel, routed.TargetModel, _time.GetElapsedTime(_startTimestamp), usage?.PromptTokens, usage?.CompletionTokens);
+            }
         }
         finally
         {
