@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using InferenceGateway.Cli.Commands;
 
 var root = new RootCommand("InferenceGateway: an LLM-aware endpoint picker and gateway (Gateway API Inference Extension).");
@@ -7,4 +8,20 @@ foreach (var command in CommandCatalog.All())
     root.Subcommands.Add(command);
 }
 
-return await root.Parse(args).InvokeAsync();
+var parseResult = root.Parse(args);
+if (parseResult.Action is ParseErrorAction)
+{
+    // Misused flags (unknown option, a value of the wrong type) are usage errors: exit 2 as every command
+    // documents, one "command: problem" line each, instead of the parser's default exit code 1.
+    var command = parseResult.CommandResult.Command;
+    var name = command == root ? "inference-gateway" : command.Name;
+    foreach (var error in parseResult.Errors)
+    {
+        await Console.Error.WriteLineAsync(name + ": " + error.Message).ConfigureAwait(false);
+    }
+
+    await Console.Error.WriteLineAsync($"Run 'inference-gateway{(command == root ? "" : " " + name)} --help' for the options.").ConfigureAwait(false);
+    return 2;
+}
+
+return await parseResult.InvokeAsync().ConfigureAwait(false);

@@ -25,16 +25,20 @@ internal static class EppCommand
         var metricsPort = new Option<int>("--metrics-port") { Description = "Prometheus /metrics port", DefaultValueFactory = _ => 9090 };
         var destinationHeader = new Option<string>("--destination-header") { Description = "Header (and envoy.lb metadata key) carrying the picked endpoint", DefaultValueFactory = _ => ExtProcOptions.DefaultDestinationHeader };
         var primaryOnly = new Option<bool>("--destination-primary-only") { Description = "Send only the primary endpoint, no fallbacks (ORIGINAL_DST clusters)" };
-        var secureServing = new Option<bool>("--secure-serving") { Description = "Serve ext_proc over TLS (self-signed unless --cert-path)" };
+        var secureServing = new Option<bool>("--secure-serving") { Description = "Serve ext_proc over TLS with ALPN h2 (self-signed unless --cert-path); --secure-serving=false serves h2c", DefaultValueFactory = _ => true };
         var certPath = new Option<string?>("--cert-path") { Description = "Folder with tls.crt and tls.key for --secure-serving" };
-        var schedulerConfig = new Option<string?>("--scheduler-config", "--config-file") { Description = "EndpointPickerConfig YAML (plugins and profiles)" };
+        var certReload = new Option<bool>("--enable-cert-reload") { Description = "Serve a changed tls.crt/tls.key in --cert-path without a restart" };
+        var schedulerConfig = new Option<string?>("--scheduler-config", "--config-file") { Description = "EndpointPickerConfig file (plugins and profiles)" };
+        var schedulerConfigText = new Option<string?>("--config-text") { Description = "EndpointPickerConfig given inline, in lieu of --config-file" };
         var schedulerProfile = new Option<string?>("--scheduler-profile") { Description = "Profile to run: a built-in (default, reference-default, seed-tree, random, round-robin, least-request) or one from --scheduler-config (default: the config's first, else default)" };
         var staleness = new Option<string>("--metrics-staleness-threshold") { Description = "Endpoint metrics older than this are unknown (e.g. 2s, 500ms)", DefaultValueFactory = _ => "2s" };
         var maxBody = new Option<int?>("--max-request-body-bytes") { Description = "Largest request body accepted (larger: 413); default 64 MiB" };
-        var logLevel = new Option<string>("--log-level") { Description = "trace | debug | information | warning | error", DefaultValueFactory = _ => "warning" };
+        var logLevel = new Option<string?>("--log-level") { Description = "trace | debug | information | warning | error (default warning)" };
+        var verbosity = new Option<int?>("--v", "-v") { Description = "Log verbosity as the reference picker takes it: 1 warnings, 2 information, 3-4 debug, 5 trace" };
+        var assumeFullDuplex = new Option<bool>("--assume-full-duplex") { Description = "Treat request and response bodies as FULL_DUPLEX_STREAMED when the gateway sends no protocol_config (Envoy 1.33)" };
 
         var command = new Command("epp", "Run the endpoint picker for Envoy (ext_proc gRPC, gRPC health, Prometheus metrics).");
-        foreach (var option in new Option[] { config, poolName, poolNamespace, kubeconfig, leaderElection, host, grpcPort, healthPort, metricsPort, destinationHeader, primaryOnly, secureServing, certPath, schedulerConfig, schedulerProfile, staleness, maxBody, logLevel })
+        foreach (var option in new Option[] { config, poolName, poolNamespace, kubeconfig, leaderElection, host, grpcPort, healthPort, metricsPort, destinationHeader, primaryOnly, secureServing, certPath, certReload, schedulerConfig, schedulerConfigText, schedulerProfile, staleness, maxBody, logLevel, verbosity, assumeFullDuplex })
         {
             command.Options.Add(option);
         }
@@ -66,11 +70,25 @@ internal static class EppCommand
                     kubernetes.Validate();
                 }
 
+                var configFile = parseResult.GetValue(schedulerConfig);
+                var configText = parseResult.GetValue(schedulerConfigText);
+                if (configFile is not null && configText is not null)
+                {
+                    throw new ArgumentException("give the EndpointPickerConfig either as --config-file (--scheduler-config) or as --config-text, not both");
+                }
+
+                if (configText is not null && string.IsNullOrWhiteSpace(configText))
+                {
+                    throw new ArgumentException("--config-text is empty");
+                }
+
                 settings = new EppSettings
                 {
                     ConfigPath = configPath,
                     Kubernetes = kubernetes,
-                    ListenAddress = IPAddress.Parse(parseResult.GetValue(host)!),
+                    ListenAddress = IPAddress.TryParse(parseResult.GetValue(host), out var address)
+                        ? address
+                        : throw new ArgumentException($"--host must be an IP address such as 0.0.0.0 or 127.0.0.1, got '{parseResult.GetValue(host)}'"),
                     GrpcPort = CheckPort("--grpc-port", parseResult.GetValue(grpcPort)),
                     HealthPort = CheckPort("--grpc-health-port", parseResult.GetValue(healthPort)),
                     MetricsPort = CheckPort("--metrics-port", parseResult.GetValue(metricsPort)),
@@ -78,13 +96,16 @@ internal static class EppCommand
                     DestinationPrimaryOnly = parseResult.GetValue(primaryOnly),
                     SecureServing = parseResult.GetValue(secureServing),
                     CertificatePath = parseResult.GetValue(certPath),
-                    SchedulerConfigPath = parseResult.GetValue(schedulerConfig),
+                    EnableCertificateReload = parseResult.GetValue(certReload),
+                    SchedulerConfigPath = configFile,
+                    SchedulerConfigText = configText,
                     SchedulerProfile = parseResult.GetValue(schedulerProfile),
                     MetricsStalenessThreshold = ParseDuration(parseResult.GetValue(staleness)!),
                     MaxRequestBodyBytes = parseResult.GetValue(maxBody) is { } limit
                         ? (limit > 0 ? limit : throw new ArgumentException("--max-request-body-bytes must be positive"))
                         : null,
-                    LogLevel = Enum.Parse<LogLevel>(parseResult.GetValue(logLevel)!, ignoreCase: true),
+                    LogLevel = ResolveLogLevel(parseResult.GetValue(logLevel), parseResult.GetValue(verbosity)),
+                    AssumeFullDuplex = parseResult.GetValue(assumeFullDuplex),
                 };
             }
             catch (Exception exception) when (exception is ArgumentException or FormatException)
@@ -162,26 +183,107 @@ internal static class EppCommand
     private static int CheckPort(string name, int port) =>
         port is >= 0 and <= 65535 ? port : throw new ArgumentException($"{name} must be in 0..65535, got {port}");
 
-    /// <summary>Go-style durations as the reference picker takes them: 2s, 500ms, 1m; a bare number is seconds.</summary>
+    /// <summary>
+    /// The log level from <c>--log-level</c> and the reference picker's <c>-v</c> (its levels: 2 default, 3 verbose,
+    /// 4 debug, 5 trace): 0-1 warning, 2 information, 3-4 debug, 5 and more trace. Both given: the more verbose wins.
+    /// Neither: warning.
+    /// </summary>
+    internal static LogLevel ResolveLogLevel(string? logLevel, int? verbosity)
+    {
+        LogLevel? named = null;
+        if (logLevel is not null)
+        {
+            named = logLevel.Trim().ToLowerInvariant() switch
+            {
+                "trace" => LogLevel.Trace,
+                "debug" => LogLevel.Debug,
+                "information" or "info" => LogLevel.Information,
+                "warning" or "warn" => LogLevel.Warning,
+                "error" => LogLevel.Error,
+                "critical" => LogLevel.Critical,
+                _ => throw new ArgumentException($"--log-level must be one of trace, debug, information, warning, error, critical; got '{logLevel}'"),
+            };
+        }
+
+        LogLevel? fromVerbosity = verbosity switch
+        {
+            null => null,
+            < 0 => throw new ArgumentException($"-v must be 0 or more, got {verbosity}"),
+            <= 1 => LogLevel.Warning,
+            2 => LogLevel.Information,
+            <= 4 => LogLevel.Debug,
+            _ => LogLevel.Trace,
+        };
+
+        return (named, fromVerbosity) switch
+        {
+            ({ } a, { } b) => a < b ? a : b,
+            ({ } a, null) => a,
+            (null, { } b) => b,
+            _ => LogLevel.Warning,
+        };
+    }
+
+    /// <summary>
+    /// A Go duration as the reference picker's flags take it (<c>time.ParseDuration</c>): a sequence of decimal
+    /// numbers, each with a unit ns, us (or µs), ms, s, m, h, such as 2s, 200ms, 1m30s, 1.5h. A bare number is read
+    /// as seconds (a convenience Go does not offer). Must be positive.
+    /// </summary>
     internal static TimeSpan ParseDuration(string text)
     {
         var value = text.Trim();
-        (string Suffix, double Factor)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
-        foreach (var (suffix, factor) in units)
+        if (value.Length > 0
+            && double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var bare)
+            && bare > 0)
         {
-            if (value.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(value.AsSpan(0, value.Length - suffix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-                && number > 0)
+            return TimeSpan.FromSeconds(bare);
+        }
+
+        double ticks = 0;
+        var i = 0;
+        var any = false;
+        while (i < value.Length)
+        {
+            var start = i;
+            while (i < value.Length && (char.IsAsciiDigit(value[i]) || value[i] == '.'))
             {
-                return TimeSpan.FromSeconds(number * factor);
+                i++;
             }
+
+            if (i == start || !double.TryParse(value.AsSpan(start, i - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+            {
+                throw BadDuration(text);
+            }
+
+            var unitStart = i;
+            while (i < value.Length && !char.IsAsciiDigit(value[i]) && value[i] != '.')
+            {
+                i++;
+            }
+
+            double ticksPerUnit = value.AsSpan(unitStart, i - unitStart) switch
+            {
+                "ns" => TimeSpan.TicksPerMicrosecond / 1000.0,
+                "us" or "µs" or "μs" => TimeSpan.TicksPerMicrosecond,
+                "ms" => TimeSpan.TicksPerMillisecond,
+                "s" => TimeSpan.TicksPerSecond,
+                "m" => TimeSpan.TicksPerMinute,
+                "h" => TimeSpan.TicksPerHour,
+                _ => throw BadDuration(text),
+            };
+            ticks += number * ticksPerUnit;
+            any = true;
         }
 
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        if (!any || ticks <= 0 || ticks > TimeSpan.MaxValue.Ticks)
         {
-            return TimeSpan.FromSeconds(seconds);
+            throw BadDuration(text);
         }
 
-        throw new ArgumentException($"--metrics-staleness-threshold must be a positive duration like 2s or 500ms, got '{text}'");
+        // Sub-tick durations (1ns) round up to one tick (100 ns): still "almost nothing", never zero.
+        return TimeSpan.FromTicks(Math.Max(1, (long)Math.Round(ticks)));
     }
+
+    private static ArgumentException BadDuration(string text) =>
+        new($"--metrics-staleness-threshold must be a positive Go duration such as 2s, 200ms or 1m30s, got '{text}'");
 }

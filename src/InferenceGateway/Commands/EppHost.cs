@@ -43,7 +43,12 @@ internal sealed class EppSettings
 
     public string? CertificatePath { get; init; }
 
+    public bool EnableCertificateReload { get; init; }
+
     public string? SchedulerConfigPath { get; init; }
+
+    /// <summary>EndpointPickerConfig given inline (--config-text); at most one of this and <see cref="SchedulerConfigPath"/>.</summary>
+    public string? SchedulerConfigText { get; init; }
 
     public string? SchedulerProfile { get; init; }
 
@@ -53,6 +58,9 @@ internal sealed class EppSettings
     public int? MaxRequestBodyBytes { get; init; }
 
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>Streams without protocol_config are FULL_DUPLEX_STREAMED both ways (Envoy 1.33).</summary>
+    public bool AssumeFullDuplex { get; init; }
 }
 
 /// <summary>
@@ -94,11 +102,13 @@ internal sealed class EppHost : IAsyncDisposable
                 HealthPort = settings.HealthPort,
                 SecureServing = settings.SecureServing,
                 CertificatePath = settings.CertificatePath,
+                EnableCertificateReload = settings.EnableCertificateReload,
             },
             extProc =>
             {
                 extProc.DestinationHeader = settings.DestinationHeader;
                 extProc.DestinationPrimaryOnly = settings.DestinationPrimaryOnly;
+                extProc.AssumeFullDuplexWithoutProtocolConfig = settings.AssumeFullDuplex;
                 if (settings.MaxRequestBodyBytes is { } maxBody)
                 {
                     extProc.MaxRequestBodyBytes = maxBody;
@@ -153,9 +163,12 @@ internal sealed class EppHost : IAsyncDisposable
         }
 
         services.AddInferenceGatewayCore(
+            // The router drops metrics older than this before admission and scheduling: the flag must reach it.
+            routing: routing => routing.StalenessThreshold = settings.MetricsStalenessThreshold,
             scheduling: scheduler =>
             {
                 scheduler.ConfigPath = settings.SchedulerConfigPath;
+                scheduler.ConfigText = settings.SchedulerConfigText;
                 scheduler.Profile = settings.SchedulerProfile;
             },
             metrics: metrics => metrics.StalenessThreshold = settings.MetricsStalenessThreshold);
