@@ -32,13 +32,14 @@ internal sealed class PickerHost : IAsyncDisposable
 
     public bool Ready { get; set; } = true;
 
-    public static async Task<PickerHost> StartAsync(Action<ExtProcOptions>? configure = null, bool tls = false, Func<bool>? readiness = null, TimeSpan? healthInterval = null, string? certificatePath = null)
+    public static async Task<PickerHost> StartAsync(Action<ExtProcOptions>? configure = null, bool tls = false, Func<bool>? readiness = null, TimeSpan? healthInterval = null, string? certificatePath = null, Action<IServiceCollection>? services = null, bool reload = false)
     {
+        var extraServices = services;
         var router = new FakeInferenceRouter();
         var registry = Prometheus.Metrics.NewCustomRegistry();
         PickerHost? host = null;
         var server = EndpointPickerServer.Create(
-            new EndpointPickerServerOptions { ListenAddress = IPAddress.Loopback, GrpcPort = 0, HealthPort = 0, SecureServing = tls, CertificatePath = certificatePath },
+            new EndpointPickerServerOptions { ListenAddress = IPAddress.Loopback, GrpcPort = 0, HealthPort = 0, SecureServing = tls, CertificatePath = certificatePath, EnableCertificateReload = reload, CertificatePollInterval = TimeSpan.FromMilliseconds(200) },
             options =>
             {
                 options.HealthRefreshInterval = healthInterval ?? TimeSpan.FromMilliseconds(50);
@@ -50,6 +51,7 @@ internal sealed class PickerHost : IAsyncDisposable
                 services.AddSingleton<IInferenceRouter>(router);
                 services.AddSingleton<IPickerReadiness>(new DelegatePickerReadiness(readiness ?? (() => host?.Ready ?? true)));
                 services.AddSingleton(new PickerMetrics(registry));
+                extraServices?.Invoke(services);
             });
         await server.StartAsync();
         host = new PickerHost(server, router, registry, new EnvoyExtProcClient(server.GrpcPort, tls));

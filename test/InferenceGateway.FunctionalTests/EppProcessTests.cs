@@ -128,16 +128,31 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
     }
 
     [Fact]
-    public async Task HeaderOnly_GetModels_AnswersOpenAiShaped404()
+    public async Task HeaderOnly_GetModels_RoutedToASimWithoutModelMetrics()
     {
         using var session = Cluster.Client.Open();
 
         var result = await EnvoyFlows.HeaderOnlyAsync(session, ExtProcMessages.RequestHeaders("/v1/models", "GET"), ExtProcMessages.Protocol(BodySendMode.FullDuplexStreamed, BodySendMode.FullDuplexStreamed));
+        await EnvoyFlows.ResponseAsync(session, 200, "application/json", ["{\"object\":\"list\",\"data\":[]}"u8.ToArray()], fullDuplex: true);
+
+        // As the reference picker: a request without a body and without a model goes to a ready endpoint.
+        Assert.True(result.Immediate is null, $"immediate {result.Immediate?.Status.Code}: {result.ImmediateBody}");
+        var destination = result.Headers[Destination];
+        Assert.Contains(destination, Cluster.SimAddresses);
+        Assert.Equal(destination, result.LbMetadata(Destination));
+        Assert.True(result.ClearRouteCache);
+        Assert.DoesNotContain("inference_model_request_total{model_name=\"\"", await Cluster.MetricsTextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HeaderOnly_ChatPathWithoutBody_Answers400()
+    {
+        using var session = Cluster.Client.Open();
+
+        var result = await EnvoyFlows.HeaderOnlyAsync(session, ChatHeaders(), ExtProcMessages.Protocol(BodySendMode.FullDuplexStreamed, BodySendMode.FullDuplexStreamed));
 
         Assert.NotNull(result.Immediate);
-        Assert.Equal(404, (int)result.Immediate.Status.Code);
-        using var json = JsonDocument.Parse(result.ImmediateBody);
-        Assert.Equal("unknown_url", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(400, (int)result.Immediate.Status.Code);
     }
 
     [Fact]
@@ -311,7 +326,8 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
                             session.Call.Dispose(); // the client goes away mid-response
                             break;
                         default:
-                            Assert.Equal(404, (int)(await EnvoyFlows.HeaderOnlyAsync(session, ExtProcMessages.RequestHeaders("/v1/models", "GET"))).Immediate!.Status.Code);
+                            Assert.Contains((await EnvoyFlows.HeaderOnlyAsync(session, ExtProcMessages.RequestHeaders("/v1/models", "GET"))).Headers[Destination], Cluster.SimAddresses);
+                            await EnvoyFlows.ResponseAsync(session, 200, "application/json", [UsageJson], fullDuplex: false);
                             break;
                     }
                 }

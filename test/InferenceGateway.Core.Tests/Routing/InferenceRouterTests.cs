@@ -437,6 +437,70 @@ public sealed class InferenceRouterTests
     }
 
     [Fact]
+    public void Route_HeaderOnlyOnOtherPath_PicksAPoolEndpointAtDefaultWithoutTracking()
+    {
+        // Arrange
+        var router = CreateRouter();
+
+        // Act
+        var routed = Routed(router.Route(Input("/v1/models", "", (RoutingHeaders.RequestId, "get-1"))));
+
+        // Assert
+        Assert.Contains(Assert.Single(routed.Endpoints), ThreeEndpoints);
+        Assert.Equal(string.Empty, routed.RequestedModel);
+        Assert.Equal(CriticalityBand.Default, routed.Criticality);
+        Assert.Equal(CriticalityBand.Default, Assert.Single(_admission.Calls).Band);
+        Assert.Equal("get-1", routed.HeadersToSet[RoutingHeaders.RequestId]);
+        Assert.True(routed.Body.IsEmpty);
+        Assert.Empty(_scheduler.Calls);
+        Assert.Empty(_tracker.Snapshot());
+        Assert.Empty(_observer.Routed);
+        routed.Lease.Dispose();
+    }
+
+    [Fact]
+    public void Route_HeaderOnlyOnOtherPath_StaysWithinSubsetHint()
+    {
+        // Arrange
+        var router = CreateRouter();
+        var input = Input("/v1/models", "") with { SubsetHint = new HashSet<string>(StringComparer.Ordinal) { "10.0.0.2:8000" } };
+
+        // Act
+        var routed = Routed(router.Route(input));
+
+        // Assert
+        Assert.Equal("10.0.0.2:8000", Assert.Single(routed.Endpoints));
+    }
+
+    [Fact]
+    public void Route_HeaderOnlyOnOtherPathWhenShed_Returns429()
+    {
+        // Arrange
+        _admission.Decision = AdmissionDecision.Refuse("pool saturated", TimeSpan.FromSeconds(1));
+        var router = CreateRouter();
+
+        // Act
+        var outcome = router.Route(Input("/v1/models", ""));
+
+        // Assert
+        AssertError(outcome, 429, "pool saturated");
+    }
+
+    [Fact]
+    public void Route_HeaderOnlyOnChatPath_Returns400()
+    {
+        // Arrange
+        var router = CreateRouter();
+
+        // Act
+        var outcome = router.Route(Input(Chat, ""));
+
+        // Assert
+        Assert.Null(outcome.Routed);
+        Assert.Equal(400, outcome.Error!.StatusCode);
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_Throws()
     {
         // Act

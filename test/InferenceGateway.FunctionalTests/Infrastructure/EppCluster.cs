@@ -35,6 +35,9 @@ public sealed class EppCluster : IAsyncDisposable
 
     public int HealthPort { get; private set; }
 
+    /// <summary>Whether the ext_proc port serves TLS (then <see cref="Client"/> accepts any certificate, as Envoy's empty validation context does).</summary>
+    public bool IsTls { get; private set; }
+
     public Uri MetricsUri { get; private set; } = null!;
 
     public EnvoyExtProcClient Client { get; private set; } = null!;
@@ -75,7 +78,10 @@ public sealed class EppCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts epp with exactly these arguments (plus ports 0 on 127.0.0.1) and reads its addresses.</summary>
+    /// <summary>
+    /// Starts epp with exactly these arguments (plus ports 0 on 127.0.0.1, and <c>--secure-serving=false</c> unless
+    /// the arguments say otherwise) and reads its addresses.
+    /// </summary>
     public static async Task<EppCluster> StartEppOnlyAsync(params string[] eppArgs)
     {
         var cluster = new EppCluster(new TempConfigFolder());
@@ -91,14 +97,35 @@ public sealed class EppCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartEppAsync(string[] args)
+    /// <summary>Starts epp with these arguments and epp's own transport default (TLS with a self-signed certificate).</summary>
+    public static async Task<EppCluster> StartEppWithDefaultTransportAsync(params string[] eppArgs)
     {
-        Epp = CliProcess.Start(["epp", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", .. args]);
-        GrpcPort = Port(await Epp.WaitForLineAsync(@"ext_proc listening on 127\.0\.0\.1:(\d+)", StartTimeout));
+        var cluster = new EppCluster(new TempConfigFolder());
+        try
+        {
+            await cluster.StartEppAsync(eppArgs, plaintextUnlessChosen: false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartEppAsync(string[] args, bool plaintextUnlessChosen = true)
+    {
+        // epp serves TLS by default (as the reference picker); the tests speak h2c unless they ask for TLS.
+        var tlsChosen = !plaintextUnlessChosen || Array.Exists(args, a => a.StartsWith("--secure-serving", StringComparison.Ordinal));
+        string[] transport = tlsChosen ? [] : ["--secure-serving=false"];
+        Epp = CliProcess.Start(["epp", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", .. transport, .. args]);
+        var grpc = await Epp.WaitForLineAsync(@"ext_proc listening on 127\.0\.0\.1:(\d+) \((TLS|h2c)\)", StartTimeout);
+        GrpcPort = Port(grpc);
+        IsTls = grpc.Groups[2].Value == "TLS";
         HealthPort = Port(await Epp.WaitForLineAsync(@"health listening on 127\.0\.0\.1:(\d+)", StartTimeout));
         var metrics = await Epp.WaitForLineAsync(@"metrics listening on (http://\S+)", StartTimeout);
         MetricsUri = new Uri(metrics.Groups[1].Value);
-        Client = new EnvoyExtProcClient(GrpcPort);
+        Client = new EnvoyExtProcClient(GrpcPort, IsTls);
     }
 
     public async Task<HealthCheckResponse.Types.ServingStatus> HealthAsync(string service)
