@@ -118,7 +118,7 @@ internal sealed class InferenceRouter : IInferenceRouter
             }
             else
             {
-                band = CriticalityBand.Default;
+                // A typo in a gateway policy should not demote (or promote) traffic: keep the model's own band.
                 RoutingLog.UnknownObjective(_logger, requestId, objective);
             }
         }

@@ -108,14 +108,14 @@ public sealed class ObjectiveAndRewriteRoutingTests
     }
 
     [Fact]
-    public void Route_UnknownObjective_DefaultBandAndDebugLog()
+    public void Route_UnknownObjective_KeepsModelBandAndDebugLog()
     {
         Publish(Pool(), CriticalModel("llama"), Objective("premium", 10));
         var router = CreateRouter();
 
         var routed = Routed(router.Route(Input("llama", (RoutingHeaders.InferenceObjective, "no-such-objective"))));
 
-        Assert.Equal(CriticalityBand.Default, routed.Criticality);
+        Assert.Equal(CriticalityBand.Critical, routed.Criticality);
         var entry = Assert.Single(_logger.Entries, e => e.EventId.Id == 2004);
         Assert.Equal(LogLevel.Debug, entry.Level);
         Assert.Contains("no-such-objective", entry.Message, StringComparison.Ordinal);
