@@ -319,6 +319,8 @@ internal static class HelmTemplateRenderer
 
     private sealed class ExpressionParser
     {
+        private const string FieldOfParenthesis = "\u0001";
+
         private readonly List<string> _tokens;
         private int _index;
 
@@ -375,9 +377,9 @@ internal static class HelmTemplateRenderer
                     throw new InvalidOperationException("missing )");
                 }
 
-                if (_index < _tokens.Count && _tokens[_index].StartsWith('.') && _tokens[_index].Length > 1)
+                if (_index < _tokens.Count && _tokens[_index].StartsWith(FieldOfParenthesis))
                 {
-                    return new FieldChain(inner, null, _tokens[_index++][1..].Split('.'));
+                    return new FieldChain(inner, null, _tokens[_index++][2..].Split('.'));
                 }
 
                 return inner;
@@ -460,7 +462,8 @@ internal static class HelmTemplateRenderer
                         end++;
                     }
 
-                    tokens.Add(text[i..end]);
+                    // ".field" right after ")" (no space) reads a field of the parenthesised value.
+                    tokens.Add(i > 0 && text[i - 1] == ')' && c == '.' ? FieldOfParenthesis + text[i..end] : text[i..end]);
                     i = end;
                 }
             }
