@@ -501,6 +501,20 @@ public sealed class DeployManifestTests
         AssertOriginalDestination(clusters);
     }
 
+    [Fact]
+    public void EnvoyLocalPool_FileSource_BuildsTwoEndpointsAndTheModel()
+    {
+        var read = ManifestReader.Read(File.ReadAllText(Path.Combine(ExamplesFolder, "envoy", "local-pool.yaml")), "local-pool.yaml");
+
+        Assert.True(read.IsValid, string.Join("\n", read.Errors));
+        var objects = read.Documents.Select(d => d.Object).ToList();
+        var snapshot = SnapshotBuilder.Build(
+            new SnapshotInputs([.. objects.OfType<Api.V1Alpha1.InferencePool>()], [.. objects.OfType<Api.V1Alpha1.InferenceModel>()], [], [.. objects.OfType<Api.Local.StaticEndpoints>()]),
+            PoolSelection.Auto).Snapshot!;
+        Assert.Equal(["127.0.0.2:8000", "127.0.0.3:8000"], snapshot.Endpoints.Select(e => e.Address).Order(StringComparer.Ordinal));
+        Assert.True(snapshot.Models.ContainsKey("meta-llama/Llama-3.1-8B-Instruct"));
+    }
+
     // ---- helpers ----
 
     private static JsonObject VllmPodLabels() =>
