@@ -219,13 +219,14 @@ public sealed class DeployManifestTests
     public void HelmChart_IstioTrafficPolicy_IsMergedBesideTheTlsSettings()
     {
         var documents = RenderChart(Override("""
-            {"provider":{"name":"istio","istio":{"destinationRule":{"host":"picker.example","trafficPolicy":{"connectionPool":{"http":{"maxRequestsPerConnection":256000}}}}}}}
+            {"provider":{"name":"istio","istio":{"destinationRule":{"host":"picker.example","trafficPolicy":{"tls":{"mode":"DISABLE"},"connectionPool":{"http":{"maxRequestsPerConnection":256000}}}}}}}
             """));
 
         var rule = Single(documents, "DestinationRule");
         Assert.Equal("picker.example", rule["spec"]!["host"]!.ToString());
         Assert.Equal(256000, rule["spec"]!["trafficPolicy"]!["connectionPool"]!["http"]!["maxRequestsPerConnection"]!.GetValue<long>());
         Assert.Equal("SIMPLE", rule["spec"]!["trafficPolicy"]!["tls"]!["mode"]!.ToString());
+        Assert.True(rule["spec"]!["trafficPolicy"]!["tls"]!["insecureSkipVerify"]!.GetValue<bool>());
     }
 
     [Fact]

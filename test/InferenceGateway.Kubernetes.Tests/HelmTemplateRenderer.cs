@@ -802,6 +802,14 @@ internal static class HelmTemplateRenderer
                 }
 
                 return dict;
+            case "omit":
+                var kept = new Dictionary<string, object?>(args[0] as Dictionary<string, object?> ?? throw new InvalidOperationException("omit needs a map"), StringComparer.Ordinal);
+                foreach (var key in args.Skip(1))
+                {
+                    kept.Remove(Print(key));
+                }
+
+                return kept;
             case "hasKey":
                 Arity(name, args, 2);
                 return args[0] is Dictionary<string, object?> map && map.ContainsKey(Print(args[1]));
