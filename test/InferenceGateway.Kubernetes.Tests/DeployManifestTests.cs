@@ -352,6 +352,22 @@ public sealed class DeployManifestTests
         Assert.Equal("kind: EndpointPickerConfig\n", Single(documents, "ConfigMap")["data"]!["custom.yaml"]!.ToString());
     }
 
+    [Fact]
+    public void HelmChart_ExperimentalHttpRoute_RoutesTheGatewayToThePool()
+    {
+        Assert.DoesNotContain(RenderChart(ChartValues()), d => d["kind"]!.ToString() == "HTTPRoute");
+
+        var documents = RenderChart(Override("""{"experimentalHttpRoute":{"enabled":true,"inferenceGatewayName":"gw","baseModel":"llama"}}"""));
+
+        var route = Single(documents, "HTTPRoute");
+        Assert.Equal("gw", route["spec"]!["parentRefs"]![0]!["name"]!.ToString());
+        var rule = route["spec"]!["rules"]![0]!;
+        var backend = rule["backendRefs"]![0]!;
+        Assert.Equal((V1Group, "InferencePool", "demo"), (backend["group"]!.ToString(), backend["kind"]!.ToString(), backend["name"]!.ToString()));
+        Assert.Equal("llama", rule["matches"]![0]!["headers"]![0]!["value"]!.ToString());
+        Assert.Equal("300s", rule["timeouts"]!["request"]!.ToString());
+    }
+
     [Theory]
     [InlineData("""{"inferencePool":{"targetPorts":[{"number":1},{"number":2},{"number":3},{"number":4},{"number":5},{"number":6},{"number":7},{"number":8},{"number":9}]}}""", "1 to 8 ports")]
     [InlineData("""{"inferencePool":{"targetPorts":[]}}""", "1 to 8 ports")]
