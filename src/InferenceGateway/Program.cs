@@ -24,4 +24,7 @@ if (parseResult.Action is ParseErrorAction)
     return 2;
 }
 
-return await parseResult.InvokeAsync().ConfigureAwait(false);
+// SIGTERM/Ctrl+C cancel the command's token; the commands then drain (Kestrel and the host allow up to 10 s).
+// The parser's own 2 s limit would exit 143 mid-drain on a loaded machine, so give the drain room to finish.
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
+return await parseResult.InvokeAsync(invocation).ConfigureAwait(false);
