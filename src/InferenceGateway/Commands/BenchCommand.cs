@@ -32,6 +32,8 @@ internal static class BenchCommand
         var profile = new Option<string>("--profile") { Description = "simulate mode: engine profile: " + string.Join(", ", EngineProfile.All.Select(p => p.Name)), DefaultValueFactory = _ => EngineProfile.Qwen3_32B_H100x2.Name };
         var maxLoras = new Option<int?>("--max-loras") { Description = "simulate mode: LoRA slots per server (profile default)" };
         var maxWaiting = new Option<int?>("--max-waiting-queue-length") { Description = "simulate mode: waiting requests per server before it refuses with 429 (profile default 1000)" };
+        var kvCacheSize = new Option<int?>("--kv-cache-size") { Description = "simulate / crosscheck mode: KV cache blocks per server (profile default)" };
+        var maxNumSeqs = new Option<int?>("--max-num-seqs") { Description = "simulate / crosscheck mode: running slots per server (profile default)" };
         var workload = new Option<string>("--workload") { Description = "Built-in workload: " + string.Join(", ", BuiltInWorkloads.Names), DefaultValueFactory = _ => "high-cache" };
         var workloadFile = new Option<string?>("--workload-file") { Description = "YAML workload (snake_case fields; replaces --workload)" };
         var rates = new Option<string[]>("--rate") { Description = "Requests/s; a list (comma-separated or repeated) runs each rate separately for --duration", AllowMultipleArgumentsPerToken = true };
@@ -58,7 +60,7 @@ internal static class BenchCommand
         var burstiness = new Option<double?>("--burstiness") { Description = "gamma shape (1 = Poisson, < 1 burstier)" };
 
         var command = new Command("bench", "Benchmark routing: a discrete-event simulation of a cluster comparing scheduling strategies, or streaming load against a URL.");
-        foreach (var option in new Option[] { schedulerConfig, mode, target, model, label, servers, profile, maxLoras, maxWaiting, workload, workloadFile, rates, duration, strategies, seed, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
+        foreach (var option in new Option[] { schedulerConfig, mode, target, model, label, servers, profile, maxLoras, maxWaiting, kvCacheSize, maxNumSeqs, workload, workloadFile, rates, duration, strategies, seed, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
         {
             command.Options.Add(option);
         }
@@ -98,6 +100,8 @@ internal static class BenchCommand
                 {
                     MaxLoras = parseResult.GetValue(maxLoras) ?? engine.MaxLoras,
                     MaxWaitingQueueLength = parseResult.GetValue(maxWaiting) ?? engine.MaxWaitingQueueLength,
+                    KvCacheBlocks = parseResult.GetValue(kvCacheSize) ?? engine.KvCacheBlocks,
+                    MaxNumSeqs = parseResult.GetValue(maxNumSeqs) ?? engine.MaxNumSeqs,
                 };
                 options.Engine.Validate();
                 if (parseResult.GetValue(target) is { } url)
