@@ -1,0 +1,246 @@
+using System.Globalization;
+using InferenceGateway.Bench.Measurement;
+
+namespace InferenceGateway.Bench.CrossCheck;
+
+/// <summary>One strategy's value of a metric in both modes and its rank in each (1 = best; equal values share a rank).</summary>
+internal sealed record RankedValue(string Strategy, double Simulated, double Http, int SimulatedRank, int HttpRank);
+
+/// <summary>How both modes order the strategies by one metric, and the pairs on which they disagree.</summary>
+internal sealed record MetricComparison(string Metric, bool LowerIsBetter, IReadOnlyList<RankedValue> Values, IReadOnlyList<string> Disagreements, double KendallTauB)
+{
+    public bool Agrees => Disagreements.Count == 0;
+}
+
+/// <summary>The comparison of one run (one rate of a sweep, or a staged workload) over its whole-run rows.</summary>
+internal sealed record RankingComparison(string Run, double Tolerance, IReadOnlyList<MetricComparison> Metrics)
+{
+    public bool Agrees
+    {
+        get
+        {
+            foreach (var metric in Metrics)
+            {
+                if (!metric.Agrees)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+}
+
+/// <summary>
+/// Compares the simulation's ranking of strategies with the ranking measured through real processes, by TTFT p90
+/// (lower is better) and output tokens/s (higher is better), over each run's whole-run rows.
+/// </summary>
+/// <remarks>
+/// Strategies that are equally good in expectation (random and round-robin on a cache-heavy load) differ by seed
+/// noise in any run, so a strict order would call noise a disagreement. With tolerance t, two values are
+/// <i>separated</i> when the worse is more than (1 + t) times the better, and <i>clearly separated</i> beyond
+/// (1 + 2t). A pair of strategies is a disagreement when both modes separate it in opposite directions, or when one
+/// mode clearly separates it and the other does not separate it the same way.
+/// </remarks>
+internal static class RankingComparer
+{
+    public const string TtftP90 = "TTFT p90";
+    public const string OutputThroughput = "output tok/s";
+
+    public static IReadOnlyList<RankingComparison> Compare(IReadOnlyList<SummaryRecord> simulated, IReadOnlyList<SummaryRecord> http, double tolerance)
+    {
+        ArgumentNullException.ThrowIfNull(simulated);
+        ArgumentNullException.ThrowIfNull(http);
+        CheckTolerance(tolerance);
+        var runs = new List<string>();
+        foreach (var r in simulated)
+        {
+            if (r.Stage is null && !runs.Contains(r.Run))
+            {
+                runs.Add(r.Run);
+            }
+        }
+
+        var result = new List<RankingComparison>(runs.Count);
+        foreach (var run in runs)
+        {
+            var pairs = new List<(SummaryRecord Sim, SummaryRecord Http)>();
+            foreach (var s in simulated)
+            {
+                if (s.Stage is null && s.Run == run && Find(http, run, s.Strategy) is { } h)
+                {
+                    pairs.Add((s, h));
+                }
+            }
+
+            result.Add(new RankingComparison(run, tolerance,
+            [
+                CompareMetric(TtftP90, lowerIsBetter: true, [.. pairs.Select(p => (p.Sim.Strategy, p.Sim.TtftP90Ms, p.Http.TtftP90Ms))], tolerance),
+                CompareMetric(OutputThroughput, lowerIsBetter: false, [.. pairs.Select(p => (p.Sim.Strategy, p.Sim.OutputTokensPerSecond, p.Http.OutputTokensPerSecond))], tolerance),
+            ]));
+        }
+
+        return result;
+    }
+
+    /// <summary>Ranks, disagreements and Kendall's tau-b of one metric. Undefined values (NaN) rank last.</summary>
+    public static MetricComparison CompareMetric(string metric, bool lowerIsBetter, IReadOnlyList<(string Strategy, double Simulated, double Http)> values, double tolerance)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        CheckTolerance(tolerance);
+        var sim = new double[values.Count];
+        var http = new double[values.Count];
+        for (var i = 0; i < values.Count; i++)
+        {
+            sim[i] = Cost(values[i].Simulated, lowerIsBetter);
+            http[i] = Cost(values[i].Http, lowerIsBetter);
+        }
+
+        var ranked = new List<RankedValue>(values.Count);
+        for (var i = 0; i < values.Count; i++)
+        {
+            ranked.Add(new RankedValue(values[i].Strategy, values[i].Simulated, values[i].Http, Rank(sim, i), Rank(http, i)));
+        }
+
+        ranked.Sort((a, b) => a.SimulatedRank != b.SimulatedRank ? a.SimulatedRank.CompareTo(b.SimulatedRank) : a.HttpRank.CompareTo(b.HttpRank));
+        var disagreements = new List<string>();
+        for (var i = 0; i < values.Count; i++)
+        {
+            for (var j = i + 1; j < values.Count; j++)
+            {
+                var s = Order(sim[i], sim[j], tolerance);
+                var h = Order(http[i], http[j], tolerance);
+                var sClear = Order(sim[i], sim[j], 2 * tolerance);
+                var hClear = Order(http[i], http[j], 2 * tolerance);
+                if (s * h < 0 || (sClear != 0 && h != sClear) || (hClear != 0 && s != hClear))
+                {
+                    disagreements.Add(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{metric}: {values[i].Strategy} vs {values[j].Strategy}: simulate {Describe(values[i].Simulated, values[j].Simulated, s)}, serve {Describe(values[i].Http, values[j].Http, h)}"));
+                }
+            }
+        }
+
+        return new MetricComparison(metric, lowerIsBetter, ranked, disagreements, KendallTauB(sim, http));
+    }
+
+    /// <summary>+1 when cost a is lower than cost b by more than the tolerance (b is over (1 + t) a), -1 the other way, 0 within it.</summary>
+    internal static int Order(double costA, double costB, double tolerance)
+    {
+        if (costA == costB)
+        {
+            return 0;
+        }
+
+        var (better, worse, sign) = costA < costB ? (costA, costB, 1) : (costB, costA, -1);
+        if (double.IsPositiveInfinity(worse) || better <= 0)
+        {
+            return sign;
+        }
+
+        return worse / better > 1 + tolerance ? sign : 0;
+    }
+
+    /// <summary>Kendall's tau-b of two cost vectors (1: same order, -1: reversed); NaN when either is constant.</summary>
+    internal static double KendallTauB(IReadOnlyList<double> a, IReadOnlyList<double> b)
+    {
+        long concordant = 0;
+        long discordant = 0;
+        long tiesA = 0;
+        long tiesB = 0;
+        for (var i = 0; i < a.Count; i++)
+        {
+            for (var j = i + 1; j < a.Count; j++)
+            {
+                var x = Math.Sign(a[i].CompareTo(a[j]));
+                var y = Math.Sign(b[i].CompareTo(b[j]));
+                if (x == 0)
+                {
+                    tiesA++;
+                }
+
+                if (y == 0)
+                {
+                    tiesB++;
+                }
+
+                if (x * y > 0)
+                {
+                    concordant++;
+                }
+                else if (x * y < 0)
+                {
+                    discordant++;
+                }
+            }
+        }
+
+        var n0 = (long)a.Count * (a.Count - 1) / 2;
+        var denominator = Math.Sqrt((double)(n0 - tiesA) * (n0 - tiesB));
+        return denominator > 0 ? (concordant - discordant) / denominator : double.NaN;
+    }
+
+    /// <summary>Lower is better: the value itself; higher is better: its reciprocal. Undefined: the worst cost.</summary>
+    private static double Cost(double value, bool lowerIsBetter)
+    {
+        if (double.IsNaN(value))
+        {
+            return double.PositiveInfinity;
+        }
+
+        if (lowerIsBetter)
+        {
+            return value;
+        }
+
+        return value > 0 ? 1 / value : double.PositiveInfinity;
+    }
+
+    private static int Rank(double[] costs, int index)
+    {
+        var rank = 1;
+        foreach (var c in costs)
+        {
+            if (c < costs[index])
+            {
+                rank++;
+            }
+        }
+
+        return rank;
+    }
+
+    private static string Describe(double a, double b, int order)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = $"{a.ToString("G4", c)} vs {b.ToString("G4", c)}";
+        return order switch
+        {
+            > 0 => text + " (first better)",
+            < 0 => text + " (second better)",
+            _ => text + " (within tolerance)",
+        };
+    }
+
+    private static SummaryRecord? Find(IReadOnlyList<SummaryRecord> records, string run, string strategy)
+    {
+        foreach (var r in records)
+        {
+            if (r.Stage is null && r.Run == run && string.Equals(r.Strategy, strategy, StringComparison.OrdinalIgnoreCase))
+            {
+                return r;
+            }
+        }
+
+        return null;
+    }
+
+    private static void CheckTolerance(double tolerance)
+    {
+        if (!(tolerance >= 0) || double.IsInfinity(tolerance))
+        {
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "the tolerance must be a finite number >= 0");
+        }
+    }
+}
