@@ -232,6 +232,48 @@ public sealed class CrossCheckTests : IDisposable
     }
 
     [Fact]
+    public void Compare_TtftGapUnderTheFloor_IsATieButThroughputHasNoFloor()
+    {
+        // 30 vs 114 ms in the simulation is under what the HTTP path adds (300 ms here): not a ranking claim serve can check.
+        SummaryRecord[] sim = [Row("a", 30, 2_000), Row("b", 114, 1_000)];
+        SummaryRecord[] http = [Row("a", 300, 2_000), Row("b", 310, 1_000)];
+
+        var withFloor = Assert.Single(RankingComparer.Compare(sim, http, 0.25, ttftFloorMs: 100));
+        var withoutFloor = Assert.Single(RankingComparer.Compare(sim, http, 0.25));
+
+        Assert.True(withFloor.Agrees);
+        Assert.Equal(100, withFloor.TtftFloorMs);
+        Assert.False(withoutFloor.Metrics[0].Agrees);
+        Assert.True(withoutFloor.Metrics[1].Agrees);
+    }
+
+    [Fact]
+    public void Compare_OrderOtherSeedsSwap_IsNoClaimAndServeMayGoEitherWay()
+    {
+        SummaryRecord[] sim = [Row("random", 1_000, 1_500), Row("round-robin", 1_400, 1_500)];
+        SummaryRecord[] otherSeed = [Row("random", 1_400, 1_500), Row("round-robin", 1_000, 1_500)];
+        SummaryRecord[] http = [Row("random", 1_400, 1_500), Row("round-robin", 1_000, 1_500)];
+
+        var withSeeds = Assert.Single(RankingComparer.Compare(sim, http, 0.25, 0, [otherSeed]));
+        var measuredSeedOnly = Assert.Single(RankingComparer.Compare(sim, http, 0.25));
+
+        Assert.True(withSeeds.Agrees);
+        Assert.Equal(2, withSeeds.SimulatedSeeds);
+        Assert.Equal(["random / round-robin"], withSeeds.Metrics[0].SeedDependent);
+        Assert.False(measuredSeedOnly.Agrees);
+    }
+
+    [Fact]
+    public void Compare_ServeSeparatesClearlyInTheSimulatedDirection_Agrees()
+    {
+        // Under the floor in the simulation, a large gap through serve, same order: the ranking agrees.
+        SummaryRecord[] sim = [Row("reference-default", 30, 2_000), Row("default", 68, 2_000)];
+        SummaryRecord[] http = [Row("reference-default", 98, 2_000), Row("default", 668, 1_900)];
+
+        Assert.True(Assert.Single(RankingComparer.Compare(sim, http, 0.25, 100)).Agrees);
+    }
+
+    [Fact]
     public void Compare_ThroughputHigherIsBetterAndUndefinedLast_RanksAccordingly()
     {
         SummaryRecord[] sim = [Row("a", 10, 1_000), Row("b", 10, 3_000), Row("c", double.NaN, double.NaN)];
@@ -272,6 +314,16 @@ public sealed class CrossCheckTests : IDisposable
         Assert.Equal(expected, RankingComparer.Order(a, b, tolerance));
     }
 
+    [Theory]
+    [InlineData(100, 150, 100, 0)]
+    [InlineData(100, 250, 100, 1)]
+    [InlineData(1_000, 1_200, 100, 0)]
+    [InlineData(1_000, 1_300, 100, 1)]
+    public void Order_WithFloor_NeedsBothRatioAndAbsoluteGap(double a, double b, double floor, int expected)
+    {
+        Assert.Equal(expected, RankingComparer.Order(a, b, 0.25, floor));
+    }
+
     [Fact]
     public void KendallTauB_OrdersAndTies_MatchesDefinition()
     {
@@ -288,7 +340,7 @@ public sealed class CrossCheckTests : IDisposable
         var options = new BenchOptions { WorkloadName = "w", Servers = 4, Engine = EngineOptions.FromProfile(EngineProfile.Test) };
         SummaryRecord[] sim = [Row("a", 100, 1_000), Row("b", 300, 900)];
         SummaryRecord[] http = [Row("a", 200, 1_000), Row("b", 100, 900)];
-        var result = new CrossCheckResult(sim, http, http, RankingComparer.Compare(sim, http, 0.25));
+        var result = new CrossCheckResult(sim, [], http, http, RankingComparer.Compare(sim, http, 0.25));
 
         var markdown = CrossCheckReport.Write(_directory, options, new CrossCheckOptions(), result);
 

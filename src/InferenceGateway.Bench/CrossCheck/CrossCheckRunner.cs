@@ -18,6 +18,18 @@ internal sealed class CrossCheckOptions
     /// <summary>Relative difference below which two strategies count as tied (see <see cref="RankingComparer"/>).</summary>
     public double Tolerance { get; init; } = 0.25;
 
+    /// <summary>
+    /// TTFT p90 differences below this (ms of model time) are ties: what the HTTP path, the proxy and a shared machine
+    /// add to every request through serve, and the simulation leaves out.
+    /// </summary>
+    public double TtftFloorMs { get; init; } = 100;
+
+    /// <summary>
+    /// Simulated runs in all: the measured seed plus seeds +1, +2, ... The simulation only claims an order of two
+    /// strategies when every seed gives it (see <see cref="RankingComparer"/>).
+    /// </summary>
+    public int SimulationSeeds { get; init; } = 5;
+
     /// <summary>An EndpointPickerConfig passed to serve (and used by the simulation) for strategies it defines.</summary>
     public string? SchedulerConfigPath { get; init; }
 
@@ -29,6 +41,7 @@ internal sealed class CrossCheckOptions
 /// <summary>Both sides of a cross-check and their comparison. <see cref="Http"/> is in model time.</summary>
 internal sealed record CrossCheckResult(
     IReadOnlyList<SummaryRecord> Simulated,
+    IReadOnlyList<IReadOnlyList<SummaryRecord>> SimulatedOtherSeeds,
     IReadOnlyList<SummaryRecord> HttpWallClock,
     IReadOnlyList<SummaryRecord> Http,
     IReadOnlyList<RankingComparison> Comparisons)
@@ -92,6 +105,13 @@ internal static class CrossCheckRunner
         simulateOptions.ScrapeInterval = CrossCheckOptions.GatewayScrapeInterval / crossCheck.TimeScale;
         var plans = simulateOptions.BuildPlans();
         var simulated = await Task.Run(() => BenchRunner.RunSimulation(simulateOptions, factory, progress), cancellationToken).ConfigureAwait(false);
+        var otherSeeds = new List<IReadOnlyList<SummaryRecord>>();
+        for (var k = 1; k < crossCheck.SimulationSeeds; k++)
+        {
+            var other = Copy(simulateOptions, strategies, model);
+            other.Seed = unchecked(options.Seed + (ulong)k);
+            otherSeeds.Add(await Task.Run(() => BenchRunner.RunSimulation(other, factory, null), cancellationToken).ConfigureAwait(false));
+        }
 
         var wallPlans = new List<Workloads.LoadPlan>(plans.Count);
         foreach (var plan in plans)
@@ -137,7 +157,7 @@ internal static class CrossCheckRunner
             http.Add(TimeScaling.ToModelTime(record, crossCheck.TimeScale));
         }
 
-        return new CrossCheckResult(simulated, wall, http, RankingComparer.Compare(simulated, http, crossCheck.Tolerance));
+        return new CrossCheckResult(simulated, otherSeeds, wall, http, RankingComparer.Compare(simulated, http, crossCheck.Tolerance, crossCheck.TtftFloorMs, otherSeeds));
     }
 
     /// <summary>

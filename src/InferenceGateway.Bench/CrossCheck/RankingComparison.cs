@@ -3,17 +3,29 @@ using InferenceGateway.Bench.Measurement;
 
 namespace InferenceGateway.Bench.CrossCheck;
 
+/// <summary>One strategy's value of a metric: simulated (the measured seed), through serve, and simulated with other seeds.</summary>
+internal sealed record MetricValues(string Strategy, double Simulated, double Http, IReadOnlyList<double> OtherSeeds);
+
 /// <summary>One strategy's value of a metric in both modes and its rank in each (1 = best; equal values share a rank).</summary>
 internal sealed record RankedValue(string Strategy, double Simulated, double Http, int SimulatedRank, int HttpRank);
 
-/// <summary>How both modes order the strategies by one metric, and the pairs on which they disagree.</summary>
-internal sealed record MetricComparison(string Metric, bool LowerIsBetter, IReadOnlyList<RankedValue> Values, IReadOnlyList<string> Disagreements, double KendallTauB)
+/// <summary>
+/// How both modes order the strategies by one metric: the pairs on which serve contradicts the simulation, and the
+/// pairs the simulation itself orders differently from seed to seed (it makes no claim about those).
+/// </summary>
+internal sealed record MetricComparison(
+    string Metric,
+    bool LowerIsBetter,
+    IReadOnlyList<RankedValue> Values,
+    IReadOnlyList<string> Disagreements,
+    IReadOnlyList<string> SeedDependent,
+    double KendallTauB)
 {
     public bool Agrees => Disagreements.Count == 0;
 }
 
 /// <summary>The comparison of one run (one rate of a sweep, or a staged workload) over its whole-run rows.</summary>
-internal sealed record RankingComparison(string Run, double Tolerance, IReadOnlyList<MetricComparison> Metrics)
+internal sealed record RankingComparison(string Run, double Tolerance, double TtftFloorMs, int SimulatedSeeds, IReadOnlyList<MetricComparison> Metrics)
 {
     public bool Agrees
     {
@@ -37,22 +49,33 @@ internal sealed record RankingComparison(string Run, double Tolerance, IReadOnly
 /// (lower is better) and output tokens/s (higher is better), over each run's whole-run rows.
 /// </summary>
 /// <remarks>
-/// Strategies that are equally good in expectation (random and round-robin on a cache-heavy load) differ by seed
-/// noise in any run, so a strict order would call noise a disagreement. With tolerance t, two values are
-/// <i>separated</i> when the worse is more than (1 + t) times the better, and <i>clearly separated</i> beyond
-/// (1 + 2t). A pair of strategies is a disagreement when both modes separate it in opposite directions, or when one
-/// mode clearly separates it and the other does not separate it the same way.
+/// With tolerance t and an absolute floor f (TTFT only: the simulation leaves out the HTTP path and the proxy, which
+/// add time to every request through serve), two values are <i>separated</i> when the worse is more than (1 + t)
+/// times the better and more than f above it, and <i>clearly separated</i> beyond (1 + 2t) and 2f.
+/// The simulation <i>claims</i> an order for a pair when it separates the pair the same way with the measured seed
+/// and with every extra seed (strategies equal in expectation, such as random and round-robin on a saturated
+/// cluster, swap places from seed to seed: no claim). A pair is a disagreement when serve separates it against a
+/// claim, or when the claim is a clear separation and serve does not separate the pair the same way.
+/// Same-direction differences in size are never disagreements: the question is the ranking.
 /// </remarks>
 internal static class RankingComparer
 {
     public const string TtftP90 = "TTFT p90";
     public const string OutputThroughput = "output tok/s";
 
-    public static IReadOnlyList<RankingComparison> Compare(IReadOnlyList<SummaryRecord> simulated, IReadOnlyList<SummaryRecord> http, double tolerance)
+    /// <param name="otherSeeds">The same simulation with other seeds (the simulation's own noise); may be empty.</param>
+    public static IReadOnlyList<RankingComparison> Compare(
+        IReadOnlyList<SummaryRecord> simulated,
+        IReadOnlyList<SummaryRecord> http,
+        double tolerance,
+        double ttftFloorMs = 0,
+        IReadOnlyList<IReadOnlyList<SummaryRecord>>? otherSeeds = null)
     {
         ArgumentNullException.ThrowIfNull(simulated);
         ArgumentNullException.ThrowIfNull(http);
         CheckTolerance(tolerance);
+        CheckTolerance(ttftFloorMs);
+        otherSeeds ??= [];
         var runs = new List<string>();
         foreach (var r in simulated)
         {
@@ -65,30 +88,45 @@ internal static class RankingComparer
         var result = new List<RankingComparison>(runs.Count);
         foreach (var run in runs)
         {
-            var pairs = new List<(SummaryRecord Sim, SummaryRecord Http)>();
+            var rows = new List<(SummaryRecord Sim, SummaryRecord Http, SummaryRecord?[] Others)>();
             foreach (var s in simulated)
             {
                 if (s.Stage is null && s.Run == run && Find(http, run, s.Strategy) is { } h)
                 {
-                    pairs.Add((s, h));
+                    var others = new SummaryRecord?[otherSeeds.Count];
+                    for (var k = 0; k < others.Length; k++)
+                    {
+                        others[k] = Find(otherSeeds[k], run, s.Strategy);
+                    }
+
+                    rows.Add((s, h, others));
                 }
             }
 
-            result.Add(new RankingComparison(run, tolerance,
+            result.Add(new RankingComparison(run, tolerance, ttftFloorMs, 1 + otherSeeds.Count,
             [
-                CompareMetric(TtftP90, lowerIsBetter: true, [.. pairs.Select(p => (p.Sim.Strategy, p.Sim.TtftP90Ms, p.Http.TtftP90Ms))], tolerance),
-                CompareMetric(OutputThroughput, lowerIsBetter: false, [.. pairs.Select(p => (p.Sim.Strategy, p.Sim.OutputTokensPerSecond, p.Http.OutputTokensPerSecond))], tolerance),
+                CompareMetric(TtftP90, lowerIsBetter: true, [.. rows.Select(p => new MetricValues(p.Sim.Strategy, p.Sim.TtftP90Ms, p.Http.TtftP90Ms, [.. p.Others.Select(o => o?.TtftP90Ms ?? double.NaN)]))], tolerance, ttftFloorMs),
+                CompareMetric(OutputThroughput, lowerIsBetter: false, [.. rows.Select(p => new MetricValues(p.Sim.Strategy, p.Sim.OutputTokensPerSecond, p.Http.OutputTokensPerSecond, [.. p.Others.Select(o => o?.OutputTokensPerSecond ?? double.NaN)]))], tolerance, 0),
             ]));
         }
 
         return result;
     }
 
-    /// <summary>Ranks, disagreements and Kendall's tau-b of one metric. Undefined values (NaN) rank last.</summary>
-    public static MetricComparison CompareMetric(string metric, bool lowerIsBetter, IReadOnlyList<(string Strategy, double Simulated, double Http)> values, double tolerance)
+    /// <summary>
+    /// Ranks, disagreements and Kendall's tau-b of one metric. Undefined values (NaN) rank last. The floor is in the
+    /// metric's unit and only applies to lower-is-better metrics.
+    /// </summary>
+    public static MetricComparison CompareMetric(string metric, bool lowerIsBetter, IReadOnlyList<MetricValues> values, double tolerance, double floor = 0)
     {
         ArgumentNullException.ThrowIfNull(values);
         CheckTolerance(tolerance);
+        CheckTolerance(floor);
+        if (!lowerIsBetter)
+        {
+            floor = 0;
+        }
+
         var sim = new double[values.Count];
         var http = new double[values.Count];
         for (var i = 0; i < values.Count; i++)
@@ -105,15 +143,21 @@ internal static class RankingComparer
 
         ranked.Sort((a, b) => a.SimulatedRank != b.SimulatedRank ? a.SimulatedRank.CompareTo(b.SimulatedRank) : a.HttpRank.CompareTo(b.HttpRank));
         var disagreements = new List<string>();
+        var seedDependent = new List<string>();
         for (var i = 0; i < values.Count; i++)
         {
             for (var j = i + 1; j < values.Count; j++)
             {
-                var s = Order(sim[i], sim[j], tolerance);
-                var h = Order(http[i], http[j], tolerance);
-                var sClear = Order(sim[i], sim[j], 2 * tolerance);
-                var hClear = Order(http[i], http[j], 2 * tolerance);
-                if (s * h < 0 || (sClear != 0 && h != sClear) || (hClear != 0 && s != hClear))
+                var claim = Claim(values, i, j, lowerIsBetter, tolerance, floor);
+                var clearClaim = Claim(values, i, j, lowerIsBetter, 2 * tolerance, 2 * floor);
+                var s = Order(sim[i], sim[j], tolerance, floor);
+                if (s != 0 && claim == 0)
+                {
+                    seedDependent.Add($"{values[i].Strategy} / {values[j].Strategy}");
+                }
+
+                var h = Order(http[i], http[j], tolerance, floor);
+                if ((claim != 0 && h == -claim) || (clearClaim != 0 && h != clearClaim))
                 {
                     disagreements.Add(string.Create(
                         CultureInfo.InvariantCulture,
@@ -122,11 +166,29 @@ internal static class RankingComparer
             }
         }
 
-        return new MetricComparison(metric, lowerIsBetter, ranked, disagreements, KendallTauB(sim, http));
+        return new MetricComparison(metric, lowerIsBetter, ranked, disagreements, seedDependent, KendallTauB(sim, http));
     }
 
-    /// <summary>+1 when cost a is lower than cost b by more than the tolerance (b is over (1 + t) a), -1 the other way, 0 within it.</summary>
-    internal static int Order(double costA, double costB, double tolerance)
+    /// <summary>The order of pair (i, j) the simulation separates identically with every seed; 0 when it does not.</summary>
+    private static int Claim(IReadOnlyList<MetricValues> values, int i, int j, bool lowerIsBetter, double tolerance, double floor)
+    {
+        var order = Order(Cost(values[i].Simulated, lowerIsBetter), Cost(values[j].Simulated, lowerIsBetter), tolerance, floor);
+        for (var k = 0; order != 0 && k < values[i].OtherSeeds.Count; k++)
+        {
+            if (Order(Cost(values[i].OtherSeeds[k], lowerIsBetter), Cost(values[j].OtherSeeds[k], lowerIsBetter), tolerance, floor) != order)
+            {
+                order = 0;
+            }
+        }
+
+        return order;
+    }
+
+    /// <summary>
+    /// +1 when cost a is lower than cost b beyond the tolerance (b is over (1 + t) a and over a + floor), -1 the other
+    /// way, 0 within it.
+    /// </summary>
+    internal static int Order(double costA, double costB, double tolerance, double floor = 0)
     {
         if (costA == costB)
         {
@@ -139,7 +201,7 @@ internal static class RankingComparer
             return sign;
         }
 
-        return worse / better > 1 + tolerance ? sign : 0;
+        return worse / better > 1 + tolerance && worse - better > floor ? sign : 0;
     }
 
     /// <summary>Kendall's tau-b of two cost vectors (1: same order, -1: reversed); NaN when either is constant.</summary>

@@ -37,6 +37,8 @@ internal static class BenchCommand
         var maxNumSeqs = new Option<int?>("--max-num-seqs") { Description = "simulate / crosscheck mode: running slots per server (profile default)" };
         var timeScale = new Option<double>("--time-scale") { Description = "crosscheck mode: the sims' --time-scale, wall seconds per model second (2 = half speed, less CPU)", DefaultValueFactory = _ => 1.0 };
         var tolerance = new Option<double>("--tolerance") { Description = "crosscheck mode: relative difference under which two strategies count as tied", DefaultValueFactory = _ => 0.25 };
+        var simulationSeeds = new Option<int>("--simulation-seeds") { Description = "crosscheck mode: simulated runs (seed, seed+1, ...); an order counts only if every seed gives it", DefaultValueFactory = _ => 5 };
+        var ttftFloor = new Option<double>("--ttft-floor-ms") { Description = "crosscheck mode: TTFT p90 differences under this many ms (model time) count as ties (the HTTP path's share)", DefaultValueFactory = _ => 100 };
         var workload = new Option<string>("--workload") { Description = "Built-in workload: " + string.Join(", ", BuiltInWorkloads.Names), DefaultValueFactory = _ => "high-cache" };
         var workloadFile = new Option<string?>("--workload-file") { Description = "YAML workload (snake_case fields; replaces --workload)" };
         var rates = new Option<string[]>("--rate") { Description = "Requests/s; a list (comma-separated or repeated) runs each rate separately for --duration", AllowMultipleArgumentsPerToken = true };
@@ -63,7 +65,7 @@ internal static class BenchCommand
         var burstiness = new Option<double?>("--burstiness") { Description = "gamma shape (1 = Poisson, < 1 burstier)" };
 
         var command = new Command("bench", "Benchmark routing: a discrete-event simulation of a cluster comparing scheduling strategies, or streaming load against a URL.");
-        foreach (var option in new Option[] { schedulerConfig, mode, target, model, label, servers, profile, maxLoras, maxWaiting, kvCacheSize, maxNumSeqs, timeScale, tolerance, workload, workloadFile, rates, duration, strategies, seed, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
+        foreach (var option in new Option[] { schedulerConfig, mode, target, model, label, servers, profile, maxLoras, maxWaiting, kvCacheSize, maxNumSeqs, timeScale, tolerance, ttftFloor, simulationSeeds, workload, workloadFile, rates, duration, strategies, seed, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
         {
             command.Options.Add(option);
         }
@@ -169,6 +171,8 @@ internal static class BenchCommand
                     {
                         TimeScale = parseResult.GetValue(timeScale),
                         Tolerance = parseResult.GetValue(tolerance),
+                        TtftFloorMs = parseResult.GetValue(ttftFloor),
+                        SimulationSeeds = parseResult.GetValue(simulationSeeds) is var n and >= 1 and <= 100 ? n : throw new ArgumentException("--simulation-seeds must be in 1..100"),
                         SchedulerConfigPath = parseResult.GetValue(schedulerConfig),
                     };
                     if (!(crossCheck.TimeScale > 0) || double.IsInfinity(crossCheck.TimeScale))
@@ -176,9 +180,9 @@ internal static class BenchCommand
                         throw new ArgumentException("--time-scale must be positive and finite");
                     }
 
-                    if (!(crossCheck.Tolerance >= 0) || double.IsInfinity(crossCheck.Tolerance))
+                    if (!(crossCheck.Tolerance >= 0) || double.IsInfinity(crossCheck.Tolerance) || !(crossCheck.TtftFloorMs >= 0) || double.IsInfinity(crossCheck.TtftFloorMs))
                     {
-                        throw new ArgumentException("--tolerance must be a finite number >= 0");
+                        throw new ArgumentException("--tolerance and --ttft-floor-ms must be finite numbers >= 0");
                     }
                 }
 
