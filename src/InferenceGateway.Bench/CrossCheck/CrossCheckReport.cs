@@ -85,7 +85,7 @@ internal static class CrossCheckReport
                 md.Append(c, $"* {metric.Metric}, best first: simulate {Order(metric, simulated: true)}; serve {Order(metric, simulated: false)}; Kendall tau-b {F(metric.KendallTauB, 2)}.\n");
                 if (metric.SeedDependent.Count > 0)
                 {
-                    md.Append(c, $"  The simulation orders these pairs differently with other seeds (no claim): {string.Join(", ", metric.SeedDependent)}.\n");
+                    md.Append(c, $"  Not separated the same way by every simulated seed (no claim): {string.Join(", ", metric.SeedDependent)}.\n");
                 }
             }
 
