@@ -7,6 +7,9 @@ internal enum BenchMode
 {
     Simulate,
     Http,
+
+    /// <summary>Each strategy through `serve` in front of real `sim` processes, and the same in the simulation.</summary>
+    CrossCheck,
 }
 
 /// <summary>Everything a benchmark run needs (the CLI binds flags onto it).</summary>

@@ -60,16 +60,24 @@ internal static class BenchRunner
         return records;
     }
 
-    public static async Task<IReadOnlyList<SummaryRecord>> RunHttpAsync(BenchOptions options, HttpClient client, TimeProvider time, IBenchProgress? progress, CancellationToken cancellationToken)
+    public static Task<IReadOnlyList<SummaryRecord>> RunHttpAsync(BenchOptions options, HttpClient client, TimeProvider time, IBenchProgress? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        return RunHttpAsync(options, options.BuildPlans(), client, time, progress, cancellationToken);
+    }
+
+    /// <summary>Http mode over given plans (the cross-check sends the simulation's plans stretched by the time scale).</summary>
+    public static async Task<IReadOnlyList<SummaryRecord>> RunHttpAsync(BenchOptions options, IReadOnlyList<LoadPlan> plans, HttpClient client, TimeProvider time, IBenchProgress? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(plans);
         if (options.Target is null)
         {
             throw new ArgumentException("--target URL is required in http mode");
         }
 
         var records = new List<SummaryRecord>();
-        foreach (var plan in options.BuildPlans())
+        foreach (var plan in plans)
         {
             var task = $"{options.Label} {plan.Label}";
             progress?.Start(task);

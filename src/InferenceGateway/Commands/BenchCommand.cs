@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using InferenceGateway.Bench;
+using InferenceGateway.Bench.CrossCheck;
 using InferenceGateway.Bench.Reporting;
 using InferenceGateway.Bench.Scheduling;
 using InferenceGateway.Bench.Workloads;
@@ -24,7 +25,7 @@ internal static class BenchCommand
     internal static Command Create(ISchedulerFactory? fixedFactory)
     {
         var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "simulate mode: an EndpointPickerConfig file whose profiles become extra strategies (e.g. tunings to compare)" };
-        var mode = new Option<string>("--mode") { Description = "simulate (discrete-event cluster) | http (real load against --target)", DefaultValueFactory = _ => "simulate" };
+        var mode = new Option<string>("--mode") { Description = "simulate (discrete-event cluster) | http (real load against --target) | crosscheck (each strategy through serve in front of real sims, and simulated; rankings compared)", DefaultValueFactory = _ => "simulate" };
         var target = new Option<string?>("--target") { Description = "http mode: base URL of an OpenAI-compatible server or gateway" };
         var model = new Option<string?>("--model") { Description = "Model name to send (http mode default: the target's first /v1/models id)" };
         var label = new Option<string>("--label") { Description = "http mode: name of what runs behind --target, used as the strategy column", DefaultValueFactory = _ => "target" };
@@ -32,6 +33,12 @@ internal static class BenchCommand
         var profile = new Option<string>("--profile") { Description = "simulate mode: engine profile: " + string.Join(", ", EngineProfile.All.Select(p => p.Name)), DefaultValueFactory = _ => EngineProfile.Qwen3_32B_H100x2.Name };
         var maxLoras = new Option<int?>("--max-loras") { Description = "simulate mode: LoRA slots per server (profile default)" };
         var maxWaiting = new Option<int?>("--max-waiting-queue-length") { Description = "simulate mode: waiting requests per server before it refuses with 429 (profile default 1000)" };
+        var kvCacheSize = new Option<int?>("--kv-cache-size") { Description = "simulate / crosscheck mode: KV cache blocks per server (profile default)" };
+        var maxNumSeqs = new Option<int?>("--max-num-seqs") { Description = "simulate / crosscheck mode: running slots per server (profile default)" };
+        var timeScale = new Option<double>("--time-scale") { Description = "crosscheck mode: the sims' --time-scale, wall seconds per model second (2 = half speed, less CPU)", DefaultValueFactory = _ => 1.0 };
+        var tolerance = new Option<double>("--tolerance") { Description = "crosscheck mode: relative difference under which two strategies count as tied", DefaultValueFactory = _ => 0.25 };
+        var simulationSeeds = new Option<int>("--simulation-seeds") { Description = "crosscheck mode: simulated runs (seed, seed+1, ...); an order counts only if every seed gives it", DefaultValueFactory = _ => 5 };
+        var ttftFloor = new Option<double>("--ttft-floor-ms") { Description = "crosscheck mode: TTFT p90 differences under this many ms (model time) count as ties (the HTTP path's share)", DefaultValueFactory = _ => 100 };
         var workload = new Option<string>("--workload") { Description = "Built-in workload: " + string.Join(", ", BuiltInWorkloads.Names), DefaultValueFactory = _ => "high-cache" };
         var workloadFile = new Option<string?>("--workload-file") { Description = "YAML workload (snake_case fields; replaces --workload)" };
         var rates = new Option<string[]>("--rate") { Description = "Requests/s; a list (comma-separated or repeated) runs each rate separately for --duration", AllowMultipleArgumentsPerToken = true };
@@ -58,7 +65,7 @@ internal static class BenchCommand
         var burstiness = new Option<double?>("--burstiness") { Description = "gamma shape (1 = Poisson, < 1 burstier)" };
 
         var command = new Command("bench", "Benchmark routing: a discrete-event simulation of a cluster comparing scheduling strategies, or streaming load against a URL.");
-        foreach (var option in new Option[] { schedulerConfig, mode, target, model, label, servers, profile, maxLoras, maxWaiting, workload, workloadFile, rates, duration, strategies, seed, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
+        foreach (var option in new Option[] { schedulerConfig, mode, target, model, label, servers, profile, maxLoras, maxWaiting, kvCacheSize, maxNumSeqs, timeScale, tolerance, ttftFloor, simulationSeeds, workload, workloadFile, rates, duration, strategies, seed, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
         {
             command.Options.Add(option);
         }
@@ -67,6 +74,7 @@ internal static class BenchCommand
         {
             BenchOptions options;
             ISchedulerFactory factory;
+            CrossCheckOptions? crossCheck = null;
             try
             {
                 factory = fixedFactory
@@ -79,7 +87,8 @@ internal static class BenchCommand
                     {
                         "simulate" => BenchMode.Simulate,
                         "http" => BenchMode.Http,
-                        var other => throw new ArgumentException($"unknown --mode '{other}' (simulate | http)"),
+                        "crosscheck" => BenchMode.CrossCheck,
+                        var other => throw new ArgumentException($"unknown --mode '{other}' (simulate | http | crosscheck)"),
                     },
                     Label = parseResult.GetValue(label)!,
                     Model = parseResult.GetValue(model),
@@ -98,6 +107,8 @@ internal static class BenchCommand
                 {
                     MaxLoras = parseResult.GetValue(maxLoras) ?? engine.MaxLoras,
                     MaxWaitingQueueLength = parseResult.GetValue(maxWaiting) ?? engine.MaxWaitingQueueLength,
+                    KvCacheBlocks = parseResult.GetValue(kvCacheSize) ?? engine.KvCacheBlocks,
+                    MaxNumSeqs = parseResult.GetValue(maxNumSeqs) ?? engine.MaxNumSeqs,
                 };
                 options.Engine.Validate();
                 if (parseResult.GetValue(target) is { } url)
@@ -138,7 +149,44 @@ internal static class BenchCommand
                     throw new ArgumentException("--mode http needs --target URL");
                 }
 
-                if (options.Mode == BenchMode.Simulate && factory.Names.Count == 0)
+                if (options.Mode == BenchMode.CrossCheck)
+                {
+                    if (options.Target is not null)
+                    {
+                        throw new ArgumentException("--target is not used in crosscheck mode: it starts its own sims and serve");
+                    }
+
+                    if (parseResult.GetResult(scrape) is { Implicit: false })
+                    {
+                        throw new ArgumentException("--scrape-interval is not used in crosscheck mode: serve scrapes every 50 ms and the simulation does the same in model time");
+                    }
+
+                    if (names.Count == 0)
+                    {
+                        // seed-tree is left out by default: serve runs the models as Critical (never shed), the simulation as Default.
+                        options.Strategies = CrossCheckStrategies;
+                    }
+
+                    crossCheck = new CrossCheckOptions
+                    {
+                        TimeScale = parseResult.GetValue(timeScale),
+                        Tolerance = parseResult.GetValue(tolerance),
+                        TtftFloorMs = parseResult.GetValue(ttftFloor),
+                        SimulationSeeds = parseResult.GetValue(simulationSeeds) is var n and >= 1 and <= 100 ? n : throw new ArgumentException("--simulation-seeds must be in 1..100"),
+                        SchedulerConfigPath = parseResult.GetValue(schedulerConfig),
+                    };
+                    if (!(crossCheck.TimeScale > 0) || double.IsInfinity(crossCheck.TimeScale))
+                    {
+                        throw new ArgumentException("--time-scale must be positive and finite");
+                    }
+
+                    if (!(crossCheck.Tolerance >= 0) || double.IsInfinity(crossCheck.Tolerance) || !(crossCheck.TtftFloorMs >= 0) || double.IsInfinity(crossCheck.TtftFloorMs))
+                    {
+                        throw new ArgumentException("--tolerance and --ttft-floor-ms must be finite numbers >= 0");
+                    }
+                }
+
+                if (options.Mode != BenchMode.Http && factory.Names.Count == 0)
                 {
                     throw new ArgumentException("no scheduling strategies are registered in this build (BenchCommand.SchedulerFactory)");
                 }
@@ -149,6 +197,11 @@ internal static class BenchCommand
             {
                 await Console.Error.WriteLineAsync("bench: " + exception.Message).ConfigureAwait(false);
                 return 2;
+            }
+
+            if (crossCheck is not null)
+            {
+                return await RunCrossCheckAsync(options, crossCheck, factory, cancellationToken).ConfigureAwait(false);
             }
 
             IReadOnlyList<InferenceGateway.Bench.Measurement.SummaryRecord> records;
@@ -193,6 +246,37 @@ internal static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The strategies a cross-check compares when --strategies is not given.</summary>
+    private static readonly string[] CrossCheckStrategies = ["round-robin", "random", "least-request", "reference-default", "default"];
+
+    /// <summary>Exit 0 when the rankings agree, 3 when they differ, 1 when a process could not be started or reached.</summary>
+    private static async Task<int> RunCrossCheckAsync(BenchOptions options, CrossCheckOptions crossCheck, ISchedulerFactory factory, CancellationToken cancellationToken)
+    {
+        CrossCheckResult result;
+        try
+        {
+            using var client = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            result = await ConsoleProgress.RunAsync(
+                progress => CrossCheckRunner.RunAsync(options, crossCheck, factory, CliLauncher.ForCurrentProcess(), client, TimeProvider.System, progress, cancellationToken),
+                Console.Out).ConfigureAwait(false);
+        }
+        catch (ArgumentException exception)
+        {
+            await Console.Error.WriteLineAsync("bench: " + exception.Message).ConfigureAwait(false);
+            return 2;
+        }
+        catch (Exception exception) when (exception is CrossCheckException or HttpRequestException or System.ComponentModel.Win32Exception)
+        {
+            await Console.Error.WriteLineAsync("bench: crosscheck: " + exception.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        var markdown = CrossCheckReport.Write(options.OutputDirectory, options, crossCheck, result);
+        await Console.Out.WriteLineAsync(markdown).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync("wrote " + Path.GetFullPath(options.OutputDirectory)).ConfigureAwait(false);
+        return result.Agrees ? 0 : 3;
     }
 
     private static List<string> SplitList(string[]? values)

@@ -3,6 +3,7 @@ using System.Globalization;
 using InferenceGateway.Core;
 using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Routing;
+using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Sources;
 using InferenceGateway.Proxy.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -31,9 +32,11 @@ internal static class ServeCommand
         var host = new Option<string?>("--host") { Description = "Address to listen on: * (all interfaces, default) or an IP address such as 127.0.0.1" };
         var poolName = new Option<string?>("--pool-name") { Description = "With --config: the InferencePool to serve when the files define several" };
         var poolNamespace = new Option<string?>("--pool-namespace") { Description = "With --config: namespace of --pool-name" };
+        var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "EndpointPickerConfig YAML (plugins and scheduling profiles), as epp takes it" };
+        var schedulerProfile = new Option<string?>("--scheduler-profile") { Description = "Profile to run: a built-in (default, reference-default, seed-tree, random, round-robin, least-request) or one from --scheduler-config (default: the config's first, else default)" };
 
         var command = new Command("serve", "Run the standalone OpenAI-compatible gateway (the endpoint picker inside a reverse proxy). Without --config: a quickstart with simulated servers.");
-        foreach (var option in new Option[] { config, port, adminPort, host, poolName, poolNamespace })
+        foreach (var option in new Option[] { config, port, adminPort, host, poolName, poolNamespace, schedulerConfig, schedulerProfile })
         {
             command.Options.Add(option);
         }
@@ -55,13 +58,14 @@ internal static class ServeCommand
                 return 2;
             }
 
-            return await RunAsync(settings, configPath, parseResult.GetValue(poolName), parseResult.GetValue(poolNamespace), cancellationToken).ConfigureAwait(false);
+            var scheduling = new SchedulingChoice(parseResult.GetValue(schedulerConfig), parseResult.GetValue(schedulerProfile));
+            return await RunAsync(settings, configPath, parseResult.GetValue(poolName), parseResult.GetValue(poolNamespace), scheduling, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(
-        Dictionary<string, string?> settings, string? configPath, string? poolName, string? poolNamespace, CancellationToken cancellationToken)
+        Dictionary<string, string?> settings, string? configPath, string? poolName, string? poolNamespace, SchedulingChoice scheduling, CancellationToken cancellationToken)
     {
         ServeQuickstart? quickstart = null;
         try
@@ -89,11 +93,17 @@ internal static class ServeCommand
                 builder.Services.TryAddSingleton<IDatastore>(datastore);
             }
 
-            builder.Services.AddInferenceGatewayCore();
+            builder.Services.AddInferenceGatewayCore(scheduling: scheduler =>
+            {
+                scheduler.ConfigPath = scheduling.ConfigPath;
+                scheduler.Profile = scheduling.Profile;
+            });
             builder.Services.AddSingleton<GatewayRequestMetrics>();
             builder.Services.AddSingleton<IRequestObserver>(sp => sp.GetRequiredService<GatewayRequestMetrics>());
 
             await using var server = GatewayServer.Build(builder);
+            // A bad scheduler config or an unknown profile fails now, with its message, not on the first request.
+            _ = server.App.Services.GetRequiredService<IScheduler>();
             await server.StartAsync(cancellationToken).ConfigureAwait(false);
 
             var models = ServedModels(server.App.Services.GetRequiredService<IDatastore>().Current, quickstart is null ? null : ServeQuickstart.BaseModel);
@@ -126,6 +136,11 @@ internal static class ServeCommand
 
             return 1;
         }
+        catch (SchedulerConfigException e)
+        {
+            await Console.Error.WriteLineAsync("serve: " + e.Message).ConfigureAwait(false);
+            return 1;
+        }
         catch (OptionsValidationException e)
         {
             foreach (var failure in e.Failures)
@@ -154,6 +169,9 @@ internal static class ServeCommand
             }
         }
     }
+
+    /// <summary>The scheduler flags: an EndpointPickerConfig file and the profile to run (null: defaults).</summary>
+    private sealed record SchedulingChoice(string? ConfigPath, string? Profile);
 
     private static void AddIfGiven(Dictionary<string, string?> settings, string key, int? value)
     {

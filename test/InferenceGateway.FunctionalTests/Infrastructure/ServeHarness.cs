@@ -42,7 +42,11 @@ public sealed class ServeHarness : IAsyncDisposable
     public string ConfigPath { get; }
 
     /// <summary>Starts one sim per argument list (each gets --port 0), then `serve` with the manifests the callback writes.</summary>
-    public static async Task<ServeHarness> StartAsync(IReadOnlyList<string[]> simArgs, Func<IReadOnlyList<string>, string> manifests)
+    public static Task<ServeHarness> StartAsync(IReadOnlyList<string[]> simArgs, Func<IReadOnlyList<string>, string> manifests) =>
+        StartAsync(simArgs, manifests, []);
+
+    /// <summary>As above, with extra `serve` arguments (e.g. --scheduler-profile round-robin).</summary>
+    public static async Task<ServeHarness> StartAsync(IReadOnlyList<string[]> simArgs, Func<IReadOnlyList<string>, string> manifests, string[] serveArgs)
     {
         var sims = new List<CliProcess>();
         var addresses = new List<string>();
@@ -64,7 +68,7 @@ public sealed class ServeHarness : IAsyncDisposable
             var configPath = Path.Combine(folder, "gateway.yaml");
             await File.WriteAllTextAsync(configPath, manifests(addresses));
             harness = new ServeHarness(sims, addresses, folder, configPath);
-            harness.Gateway = CliProcess.Start("serve", "--config", configPath, "--port", "0", "--admin-port", "0", "--host", "127.0.0.1");
+            harness.Gateway = CliProcess.Start(["serve", "--config", configPath, "--port", "0", "--admin-port", "0", "--host", "127.0.0.1", .. serveArgs]);
             var url = await harness.Gateway.WaitForLineAsync(@"gateway listening on (http://\S+)", StartTimeout);
             harness.BaseUrl = new Uri(url.Groups[1].Value.TrimEnd('/'));
             return harness;
