@@ -92,4 +92,33 @@ public class BuiltInSchedulerFactoryTests
         Assert.True(ours.PrefixCacheHitRate > random.PrefixCacheHitRate, $"hit rate: default {ours.PrefixCacheHitRate:F3}, random {random.PrefixCacheHitRate:F3}");
         Assert.True(ours.TtftP90Ms * 1.5 <= random.TtftP90Ms, $"TTFT p90: default {ours.TtftP90Ms:F1} ms, random {random.TtftP90Ms:F1} ms");
     }
+
+    [Fact]
+    public void RunSimulation_DefaultAndReferenceSameSeed_SameSummary()
+    {
+        // The stateful default scorer (running averages) and the prefix index are built fresh per run.
+        var options = new BenchOptions
+        {
+            WorkloadName = "shared-prefix-determinism",
+            Workload = new WorkloadSpec
+            {
+                Type = WorkloadTypes.SharedPrefix,
+                NumGroups = 8,
+                NumPromptsPerGroup = 4,
+                SystemPromptLen = 2_000,
+                QuestionLen = 100,
+                OutputLen = 40,
+                Stages = [new() { Rate = 20, Duration = 3 }],
+            },
+            Strategies = ["reference-default", "default"],
+            Servers = 4,
+            Engine = EngineOptions.FromProfile(EngineProfile.Qwen3_32B_H100x2),
+            Seed = 3,
+        };
+
+        var first = BenchRunner.RunSimulation(options, BuiltInSchedulerFactory.Instance);
+        var second = BenchRunner.RunSimulation(options, BuiltInSchedulerFactory.Instance);
+
+        Assert.Equal(first, second);
+    }
 }

@@ -6,8 +6,12 @@ public sealed class PrefixCacheOptions
     /// <summary>Tokens per KV block when the engine does not report its block size (vLLM's default).</summary>
     public int DefaultBlockSizeTokens { get; set; } = 16;
 
-    /// <summary>Blocks hashed per request; longer prompts are matched on their first blocks only.</summary>
-    public int MaxBlocksPerRequest { get; set; } = 256;
+    /// <summary>
+    /// Blocks hashed per request; longer prompts are matched on their first blocks only. 2,048 blocks of 16 tokens
+    /// cover 32K tokens, so long shared prefixes (system prompts, chat histories) are matched whole; the reference
+    /// picker's 256 (4K tokens) cut a 6,000-token system prompt short. The reference scorer keeps its own 256.
+    /// </summary>
+    public int MaxBlocksPerRequest { get; set; } = 2048;
 
     /// <summary>Block entries kept per endpoint when the engine does not report its number of KV blocks.</summary>
     public int DefaultCapacityPerEndpoint { get; set; } = 31_250;

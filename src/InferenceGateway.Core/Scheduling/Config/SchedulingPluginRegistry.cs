@@ -67,7 +67,7 @@ internal sealed class SchedulingPluginRegistry
         yield return new(KvCacheUtilizationScorer.Type, (name, _, _) => new KvCacheUtilizationScorer(name));
         yield return new(KvCacheUtilizationScorer.LegacyType, (name, _, _) => new KvCacheUtilizationScorer(name));
         yield return new(LoraAffinityScorer.Type, (name, _, _) => new LoraAffinityScorer(name));
-        yield return new(PrefixCacheScorer.Type, (name, _, _) => new PrefixCacheScorer(name));
+        yield return new(PrefixCacheScorer.Type, (name, p, _) => new PrefixCacheScorer(name, p.GetInt("maxPrefixBlocksToMatch", PrefixCacheScorer.DefaultMaxBlocks, 1, 65_536)));
         yield return new(RunningRequestsScorer.Type, (name, _, _) => new RunningRequestsScorer(name));
         yield return new(TokenLoadScorer.Type, (name, p, _) => new TokenLoadScorer(
             name, p.GetDouble("queueThresholdTokens", TokenLoadScorer.DefaultThresholdTokens, 1)));
@@ -108,10 +108,14 @@ internal sealed class SchedulingPluginRegistry
         return new PrefillCostOptions
         {
             WaitingRequestFactor = p.GetDouble("waitingRequestFactor", defaults.WaitingRequestFactor, 0),
+            SpillSlackRequests = p.GetDouble("spillSlackRequests", defaults.SpillSlackRequests, 0),
+            SpillSlackFraction = p.GetDouble("spillSlackFraction", defaults.SpillSlackFraction, 0),
+            QueueTieWeight = p.GetDouble("queueTieWeight", defaults.QueueTieWeight, 0),
             DecodeTokensPerRunningRequest = p.GetDouble("decodeTokensPerRunningRequest", defaults.DecodeTokensPerRunningRequest, 0),
             ChunkTokens = p.GetDouble("chunkTokens", defaults.ChunkTokens, 1),
             KvPressureThreshold = p.GetDouble("kvPressureThreshold", defaults.KvPressureThreshold, 0, 0.999),
             KvPressureCost = p.GetDouble("kvPressureCost", defaults.KvPressureCost, 0),
+            KvPressureMaxShare = p.GetDouble("kvPressureMaxShare", defaults.KvPressureMaxShare, 0),
             BacklogPrefillFactor = p.GetDouble("backlogPrefillFactor", defaults.BacklogPrefillFactor, 0),
             LoraLoadTokens = p.GetDouble("loraLoadTokens", defaults.LoraLoadTokens, 0),
             AverageAlpha = p.GetDouble("averageAlpha", defaults.AverageAlpha, 0.0001, 1),

@@ -1,3 +1,4 @@
+using InferenceGateway.Core.Metrics;
 using InferenceGateway.Core.Scheduling.Filters;
 
 namespace InferenceGateway.Core.Scheduling.Scorers;
@@ -5,8 +6,23 @@ namespace InferenceGateway.Core.Scheduling.Scorers;
 /// <summary>Tunables of <see cref="PrefillCostScorer"/>, all in prefill-token equivalents.</summary>
 internal sealed record PrefillCostOptions
 {
-    /// <summary>Cost of one waiting request at a saturated endpoint, as a multiple of the average prompt.</summary>
+    /// <summary>
+    /// Cost of each waiting request beyond the spill tolerance, as a multiple of the average prompt: one request
+    /// past the tolerance outweighs a full miss, so affinity yields there.
+    /// </summary>
     public double WaitingRequestFactor { get; init; } = 2.0;
+
+    /// <summary>Queue length (waiting + unreported in-flight) an endpoint may exceed the others' mean by at no cost.</summary>
+    public double SpillSlackRequests { get; init; } = 2.0;
+
+    /// <summary>
+    /// Further tolerance in proportion to the others' mean queue: when every endpoint queues, a queue this much
+    /// longer (relatively) still keeps affinity, because a miss then spends capacity the whole backlog waits for.
+    /// </summary>
+    public double SpillSlackFraction { get; init; } = 4.0;
+
+    /// <summary>Within the tolerance, each waiting request weighs like this many running ones (tie-break).</summary>
+    public double QueueTieWeight { get; init; } = 1.0;
 
     /// <summary>Per step, each running sequence slows the step like this many prefill tokens.</summary>
     public double DecodeTokensPerRunningRequest { get; init; } = 16;
@@ -14,17 +30,27 @@ internal sealed record PrefillCostOptions
     /// <summary>Prefill tokens per engine step (vLLM's max_num_batched_tokens with chunked prefill).</summary>
     public double ChunkTokens { get; init; } = 8192;
 
-    /// <summary>KV usage above which the endpoint is close to queueing for memory (and evicting prefixes).</summary>
+    /// <summary>Without a reported KV size: KV usage above which new blocks get expensive.</summary>
     public double KvPressureThreshold { get; init; } = 0.9;
 
-    /// <summary>At full KV, each token the request must allocate costs this many more prefill tokens.</summary>
-    public double KvPressureCost { get; init; } = 2.0;
+    /// <summary>
+    /// Weight of the KV pressure on the tokens the request must allocate: with the KV size known, N new tokens cost
+    /// N x N / free x this more (a miss that takes the whole free memory costs this many times its prefill);
+    /// without it, up to this many times more at full KV.
+    /// </summary>
+    public double KvPressureCost { get; init; } = 64;
 
     /// <summary>
-    /// In a saturated cluster (every endpoint queues), the capacity a prefill spends delays the backlog behind it:
-    /// uncached tokens cost 1 + this x minQueue times as much. 0 turns it off.
+    /// Cap of the new-tokens-to-free-memory ratio in the KV pressure term: past it the request waits for memory
+    /// (freed at completions) rather than costing ever more.
     /// </summary>
-    public double BacklogPrefillFactor { get; init; } = 1.0;
+    public double KvPressureMaxShare { get; init; } = 4;
+
+    /// <summary>
+    /// Optional: in a saturated cluster uncached tokens cost 1 + this x minQueue times as much (the prefill's
+    /// capacity delays the backlog). 0 (default) leaves that to the relative spill tolerance.
+    /// </summary>
+    public double BacklogPrefillFactor { get; init; }
 
     /// <summary>Cost of loading an adapter into a free slot.</summary>
     public double LoraLoadTokens { get; init; } = 2048;
@@ -34,19 +60,24 @@ internal sealed record PrefillCostOptions
 }
 
 /// <summary>
-/// Our default: estimated cost of serving this request on each endpoint, in prefill tokens, lowest wins:
+/// Our default: cache affinity with a bounded spill, in prefill-token equivalents, lowest cost wins:
 /// <code>
-/// cost = U                                   uncached prompt tokens on e (prompt minus its matched prefix)
-///      + E x avgUncached                     prefill of requests sent since the scrape (not yet reported)
-///      + (W > 0 ? (W + E) x 2 x avgPrompt    a saturated endpoint: each queued request costs a lot more than a prefill,
-///               / (1 + minQueue))          relative to the shortest queue (W + E) of all known candidates
-///      + (R + E) x 16 x steps                decode sequences slow every step of our prefill
-///      + (U + E x avgUncached) x 2 x (kv - 0.9) / 0.1    KV pressure above 0.9: new blocks are expensive
-///      + minQueue x (U + E x avgUncached)    every endpoint queues: the prefill's capacity delays the backlog
-///      + LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
+/// Q(e)    = W + E                            queue: scraped waiting + in-flight requests the scrape has not seen
+/// spillAt = m + 2 + 4 x w                    m, w = mean queue, mean scraped waiting of the OTHER known endpoints
+/// N(e)    = U + E x avgUncached              new tokens: this prompt minus its matched prefix, plus unreported work
+/// cost    = N
+///         + max(0, Q - spillAt) x 2 x avgPrompt      spill: past the tolerance a queued request costs two prompts
+///         + (R + E + Q) x 16 x steps                 tie-break: decode load slows every step of our prefill
+///         + 64 x N x min(N / freeKvTokens, 4)        KV: a miss where memory is short preempts or blocks the queue
+///         + LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
 /// </code>
-/// Scores are (min + P) / (cost + P): 1 for the cheapest, ordering is by cost. Unknown metrics rank after every
-/// known endpoint (ordered among themselves by their in-flight work), so they stay a last resort.
+/// Within the tolerance the endpoint holding the longest prefix wins; past it, each extra queued request costs two
+/// average prompts, so the request spills, to the next-best prefix holder first (its uncached tokens are fewer),
+/// and to endpoints with free KV memory. Because the tolerance grows with the others' queues, a saturated cluster
+/// keeps near-pure affinity (a miss there spends a full prefill and a duplicate prefix that the whole backlog
+/// waits for), while a cluster with headroom spills as soon as one endpoint queues more than 2 over idle peers.
+/// Scores are (min + P) / (cost + P): 1 for the cheapest, ordered by cost. Unknown metrics rank after every known
+/// endpoint (ordered among themselves by their in-flight work).
 /// </summary>
 internal sealed class PrefillCostScorer(string name, PrefillCostOptions options) : IScorer, IPickObserver
 {
@@ -76,22 +107,30 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             adapterKnown = LoraState.IsActive(cycle, subset[k]) || LoraState.IsWaiting(cycle, subset[k]);
         }
 
-        // The shortest queue among the known candidates. When every endpoint queues, the cluster is throughput-bound:
-        // the common backlog delays every choice alike, and what a pick can change is its share of the backlog
-        // and the capacity it spends. So a queue costs by its length relative to the shortest one
-        // ((W + E) / (1 + minQueue)); with an idle endpoint around (minQueue = 0) that is the absolute count.
+        // The queue of every known candidate (waiting + unreported in-flight): the shortest and the sum. An
+        // endpoint may exceed the mean of the others by a tolerance within which its queue costs nothing but a
+        // tie-break, so affinity holds there; only an outlier spills. The tolerance grows with the mean: when every endpoint
+        // queues the cluster is throughput-bound, and a miss that skips a queue spends capacity (a full prefill,
+        // a duplicate prefix in KV) that the whole backlog waits for.
         var minQueue = double.MaxValue;
+        var sumQueue = 0.0;
+        var sumWaiting = 0.0;
+        var known = 0;
         for (var k = 0; k < subset.Length; k++)
         {
             var i = subset[k];
-            if (cycle.Metrics(i) is { } known)
+            if (cycle.Metrics(i) is { } metrics)
             {
-                minQueue = Math.Min(minQueue, Math.Max(0, known.WaitingRequests) + cycle.ExcessInFlight(i));
+                var waiting = Math.Max(0, metrics.WaitingRequests);
+                var queue = waiting + cycle.ExcessInFlight(i);
+                minQueue = Math.Min(minQueue, queue);
+                sumQueue += queue;
+                sumWaiting += waiting;
+                known++;
             }
         }
 
-        var minQueueKnown = minQueue == double.MaxValue ? 0 : minQueue;
-        var queueScale = 1 / (1 + minQueueKnown);
+        var minQueueKnown = known == 0 ? 0 : minQueue;
 
         var maxKnown = 0.0;
         var anyUnknown = false;
@@ -106,20 +145,21 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
 
             var uncached = cycle.UncachedPromptTokens(i);
             var excess = cycle.ExcessInFlight(i);
-            var waiting = Math.Max(0, metrics.WaitingRequests);
+            var queue = Math.Max(0, metrics.WaitingRequests) + excess;
             var running = Math.Max(0, metrics.RunningRequests);
 
             var pending = excess * averageUncached;
-            var queued = waiting > 0 ? (waiting + excess) * waitTokens * queueScale : 0;
+            // The mean queue of the OTHER known endpoints: one hot endpoint must not raise its own tolerance. The
+            // relative part grows with their scraped waiting only (a backlog the servers report), not with our
+            // unreported in-flight requests, which are mostly about to run.
+            var others = Math.Max(1, known - 1);
+            var othersQueue = known > 1 ? (sumQueue - queue) / others : queue;
+            var othersWaiting = known > 1 ? (sumWaiting - Math.Max(0, metrics.WaitingRequests)) / others : Math.Max(0, metrics.WaitingRequests);
+            var spillAt = othersQueue + Options.SpillSlackRequests + (Options.SpillSlackFraction * othersWaiting);
+            var spill = Math.Max(0, queue - spillAt) * waitTokens;
             var steps = 1 + ((uncached + pending) / Options.ChunkTokens);
-            var decode = (running + excess) * Options.DecodeTokensPerRunningRequest * steps;
-            var kv = cycle.EffectiveKvUsage(i);
-            // Memory pressure makes the blocks this request must allocate expensive (they evict cached prefixes
-            // or wait for memory), not the endpoint as such: a hit allocates only its uncached tail, so a full
-            // cache that holds the prefix stays cheap while a miss there costs up to KvPressureCost times more.
-            var kvPressure = kv > Options.KvPressureThreshold
-                ? (kv - Options.KvPressureThreshold) / (1 - Options.KvPressureThreshold) * Options.KvPressureCost * (uncached + pending)
-                : 0;
+            var load = (running + excess + (Options.QueueTieWeight * queue)) * Options.DecodeTokensPerRunningRequest * steps;
+            var kvPressure = KvPressure(metrics, cycle.EffectiveKvUsage(i), uncached + pending);
             var lora = 0.0;
             if (adapterKnown && !LoraState.IsActive(cycle, i))
             {
@@ -129,7 +169,7 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             }
 
             var backlog = Options.BacklogPrefillFactor * minQueueKnown * (uncached + pending);
-            var cost = uncached + pending + backlog + queued + decode + kvPressure + lora;
+            var cost = uncached + pending + backlog + spill + load + kvPressure + lora;
             scores[k] = cost;
             maxKnown = Math.Max(maxKnown, cost);
         }
@@ -156,6 +196,31 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
         {
             scores[k] = (min + prompt) / (scores[k] + prompt);
         }
+    }
+
+    /// <summary>
+    /// Memory pressure makes the blocks this request must allocate expensive, not the endpoint as such: a hit
+    /// allocates only its uncached tail, so a full cache that holds the prefix stays cheap. A miss on an endpoint
+    /// without room for it preempts running sequences or blocks the FIFO queue behind it until memory frees, so
+    /// with the KV size known the cost grows with the share of the free memory the new tokens take:
+    /// <c>KvPressureCost x N x N / free</c> (N = new tokens). Without it: linear above <c>KvPressureThreshold</c>.
+    /// </summary>
+    private double KvPressure(EndpointMetrics metrics, double kv, double newTokens)
+    {
+        if (newTokens <= 0)
+        {
+            return 0;
+        }
+
+        if (metrics.NumBlocks is > 0 and var blocks && metrics.BlockSize is > 0 and var blockSize)
+        {
+            var free = Math.Max((1 - kv) * blocks * blockSize, blockSize);
+            return Options.KvPressureCost * newTokens * Math.Min(newTokens / free, Options.KvPressureMaxShare);
+        }
+
+        return kv > Options.KvPressureThreshold
+            ? (kv - Options.KvPressureThreshold) / (1 - Options.KvPressureThreshold) * Options.KvPressureCost * newTokens
+            : 0;
     }
 
     public void OnPicked(SchedulingCycle cycle, int primary)
