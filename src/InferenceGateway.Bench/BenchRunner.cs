@@ -38,6 +38,7 @@ internal static class BenchRunner
             Engine = options.Engine,
             ScrapeInterval = options.ScrapeInterval,
             Model = options.Model ?? "model",
+            MaxConcurrency = options.MaxConcurrency > 0 ? options.MaxConcurrency : null,
         };
         var records = new List<SummaryRecord>();
         foreach (var plan in plans)

@@ -12,6 +12,12 @@ internal sealed record RequestResult
     /// <summary>When the request was sent.</summary>
     public required double SendTime { get; init; }
 
+    /// <summary>When the load plan wanted it sent; later sends waited for a free worker (the concurrency limit).</summary>
+    public double? ArrivalTime { get; init; }
+
+    /// <summary>Time spent waiting at the client for a free worker (0 when sent on arrival).</summary>
+    public double ClientWait => ArrivalTime is { } arrival ? Math.Max(0, SendTime - arrival) : 0;
+
     public required bool Succeeded { get; init; }
 
     /// <summary>HTTP-like status of a failure (429 shed/queue full, 503 no endpoint, 0 transport/timeout).</summary>

@@ -51,6 +51,9 @@ internal sealed record SummaryRecord
 
     public double E2eMeanMs { get; init; }
 
+    /// <summary>p90 of the time requests waited at the client for a free worker (the concurrency limit) before being sent.</summary>
+    public double ClientWaitP90Ms { get; init; }
+
     public double RequestsPerSecond { get; init; }
 
     public double OutputTokensPerSecond { get; init; }
@@ -92,6 +95,7 @@ internal static class Summaries
         var ttft = new List<double>(results.Count);
         var tpot = new List<double>(results.Count);
         var e2e = new List<double>(results.Count);
+        var clientWait = new List<double>(results.Count);
         long prompt = 0;
         long cached = 0;
         long output = 0;
@@ -119,6 +123,7 @@ internal static class Summaries
             }
 
             e2e.Add(r.E2e * 1000);
+            clientWait.Add(r.ClientWait * 1000);
             prompt += r.PromptTokens;
             cached += r.CachedTokens;
             output += r.OutputTokens;
@@ -155,6 +160,7 @@ internal static class Summaries
             E2eP90Ms = e3[1],
             E2eP99Ms = e3[2],
             E2eMeanMs = Percentiles.Mean(e2eSpan),
+            ClientWaitP90Ms = Percentiles.Compute(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(clientWait), 90)[0],
             RequestsPerSecond = completed / window,
             OutputTokensPerSecond = output / window,
             TotalTokensPerSecond = (prompt + output) / window,

@@ -23,6 +23,13 @@ internal sealed record SimulationOptions
     /// <summary>Base model name (the target model of requests without an adapter).</summary>
     public string Model { get; init; } = "model";
 
+    /// <summary>
+    /// The load generator's worker limit (inference-perf's and the http mode's): at most this many requests in flight;
+    /// an arrival beyond it waits at the client and is sent when a request ends. Null: open loop, every arrival is
+    /// sent at once. TTFT counts from the actual send, as the field's clients measure it; the wait is reported apart.
+    /// </summary>
+    public int? MaxConcurrency { get; init; }
+
     /// <summary>After the last arrival, requests still unfinished after this much virtual time count as failed.</summary>
     public TimeSpan MaxDrain { get; init; } = TimeSpan.FromHours(1);
 
@@ -87,6 +94,8 @@ internal sealed class ClusterSimulation : IEngineEventSink
     private RequestState[] _states = [];
     private GapSample[] _gaps = [];
     private int _outstanding;
+    private readonly Queue<PlannedRequest> _clientQueue = new();
+    private IScheduler? _scheduler;
     private StageWindows _windows = new([]);
     private ISchedulerObserver? _observer;
 
@@ -132,6 +141,8 @@ internal sealed class ClusterSimulation : IEngineEventSink
         ArgumentNullException.ThrowIfNull(time);
         var requests = plan.Requests;
         _observer = scheduler as ISchedulerObserver;
+        _scheduler = scheduler;
+        _clientQueue.Clear();
         _states = new RequestState[requests.Count];
         var stages = plan.Stages.Count;
         _gaps = new GapSample[stages + 1];
@@ -177,7 +188,15 @@ internal sealed class ClusterSimulation : IEngineEventSink
             {
                 case Arrival:
                     time.Now = _now;
-                    Dispatch(requests[item.Index], scheduler);
+                    if (_options.MaxConcurrency is { } cap && (_outstanding >= cap || _clientQueue.Count > 0))
+                    {
+                        _clientQueue.Enqueue(requests[item.Index]);
+                    }
+                    else
+                    {
+                        Dispatch(requests[item.Index], scheduler);
+                    }
+
                     arrived++;
                     if (progress is not null && arrived % progressEvery == 0)
                     {
@@ -191,7 +210,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
                     break;
                 default:
                     ScrapeServer(item.Index, load, plan);
-                    if (arrived < requests.Count || _outstanding > 0)
+                    if (arrived < requests.Count || _outstanding > 0 || _clientQueue.Count > 0)
                     {
                         Push(_now + interval, Scrape, item.Index);
                     }
@@ -199,7 +218,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
                     break;
             }
 
-            if (arrived == requests.Count && _outstanding == 0)
+            if (arrived == requests.Count && _outstanding == 0 && _clientQueue.Count == 0)
             {
                 break;
             }
@@ -277,7 +296,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
     private void Dispatch(PlannedRequest planned, IScheduler scheduler)
     {
         var item = planned.Item;
-        var state = new RequestState(planned.Stage, planned.At.TotalSeconds, planned.Index.ToString(CultureInfo.InvariantCulture));
+        var state = new RequestState(planned.Stage, _now.TotalSeconds, planned.Index.ToString(CultureInfo.InvariantCulture));
         _states[planned.Index] = state;
         for (var i = 0; i < _engines.Length; i++)
         {
@@ -295,13 +314,13 @@ internal sealed class ClusterSimulation : IEngineEventSink
         var result = scheduler.Schedule(request, _candidates);
         if (result.Rejection is { } rejection)
         {
-            state.Fail(rejection.StatusCode, "scheduler: " + rejection.Message, planned.At.TotalSeconds);
+            state.Fail(rejection.StatusCode, "scheduler: " + rejection.Message, _now.TotalSeconds);
             return;
         }
 
         if (result.Endpoints.IsDefaultOrEmpty || !_serverByAddress.TryGetValue(result.Endpoints[0].Address, out var server))
         {
-            state.Fail(503, "scheduler returned no known endpoint", planned.At.TotalSeconds);
+            state.Fail(503, "scheduler returned no known endpoint", _now.TotalSeconds);
             return;
         }
 
@@ -312,7 +331,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
         var submitted = engine.Submit(state.Engine, _now);
         if (submitted != SubmitResult.Accepted)
         {
-            state.Fail(submitted == SubmitResult.QueueFull ? 429 : 400, "engine: " + submitted, planned.At.TotalSeconds);
+            state.Fail(submitted == SubmitResult.QueueFull ? 429 : 400, "engine: " + submitted, _now.TotalSeconds);
             _observer?.OnRequestEnded(state.RequestId, _endpoints[server], false, 0);
             return;
         }
@@ -332,6 +351,17 @@ internal sealed class ClusterSimulation : IEngineEventSink
         _inFlightTokens[state.Server] -= state.Tokens;
         _outstanding--;
         _observer?.OnRequestEnded(state.RequestId, _endpoints[state.Server], true, state.Engine!.CachedTokens);
+        SendWaiting();
+    }
+
+    /// <summary>A worker is free: send the requests waiting at the client, oldest first, up to the limit.</summary>
+    private void SendWaiting()
+    {
+        while (_clientQueue.Count > 0 && _outstanding < _options.MaxConcurrency)
+        {
+            // A refused request frees its worker at once, so keep going until one is in flight or none wait.
+            Dispatch(_clientQueue.Dequeue(), _scheduler!);
+        }
     }
 
     private void StartStep(int server)
@@ -428,6 +458,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
                 Index = planned.Index,
                 Stage = Stage,
                 SendTime = Send,
+                ArrivalTime = planned.At.TotalSeconds,
                 Succeeded = ok,
                 StatusCode = ok ? 200 : StatusCode,
                 Error = Done ? Error : "unfinished at the drain limit",

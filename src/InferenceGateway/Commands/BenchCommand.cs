@@ -47,7 +47,7 @@ internal static class BenchCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of arrivals, prompts and random strategies", DefaultValueFactory = _ => 42 };
         var output = new Option<string>("--out") { Description = "Output directory (summary.json, summary.md, plots)", DefaultValueFactory = _ => "bench-results" };
         var scrape = new Option<double>("--scrape-interval") { Description = "simulate mode: metrics scrape interval in ms", DefaultValueFactory = _ => 50 };
-        var concurrency = new Option<int>("--max-concurrency") { Description = "http mode: concurrent requests at most", DefaultValueFactory = _ => 256 };
+        var concurrency = new Option<int>("--max-concurrency") { Description = "The load generator's worker limit: requests in flight at most, later arrivals wait at the client (both modes; 0 = open loop, simulate mode only)", DefaultValueFactory = _ => 256 };
         var timeout = new Option<double>("--request-timeout") { Description = "http mode: seconds before a request counts as failed", DefaultValueFactory = _ => 300 };
         // Workload parameters (override the chosen workload's values).
         var numGroups = new Option<int?>("--num-groups") { Description = "shared_prefix: groups" };
