@@ -43,4 +43,13 @@ internal static partial class KubernetesLog
 
     [LoggerMessage(EventId = 2013, Level = LogLevel.Error, Message = "A datastore Changed handler failed after publishing the new snapshot")]
     public static partial void ChangedHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Warning, Message = "Could not check a /metrics bearer token with the API server ({Message}); answering 503")]
+    public static partial void MetricsAuthFailed(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Debug, Message = "A request for {Path} carried a token the API server did not authenticate")]
+    public static partial void MetricsTokenRejected(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Debug, Message = "User {User} may not get {Path}")]
+    public static partial void MetricsAccessDenied(ILogger logger, string user, string path);
 }

@@ -31,10 +31,11 @@ internal static class EppCommand
         var schedulerProfile = new Option<string?>("--scheduler-profile") { Description = "Profile to run: a built-in (default, reference-default, seed-tree, random, round-robin, least-request) or one from --scheduler-config (default: the config's first, else default)" };
         var staleness = new Option<string>("--metrics-staleness-threshold") { Description = "Endpoint metrics older than this are unknown (e.g. 2s, 500ms)", DefaultValueFactory = _ => "2s" };
         var maxBody = new Option<int?>("--max-request-body-bytes") { Description = "Largest request body accepted (larger: 413); default 64 MiB" };
+        var metricsAuth = new Option<bool>("--metrics-endpoint-auth") { Description = "Kubernetes source: /metrics requires a bearer token allowed to get /metrics (TokenReview + SubjectAccessReview); off with --config", DefaultValueFactory = _ => true };
         var logLevel = new Option<string>("--log-level") { Description = "trace | debug | information | warning | error", DefaultValueFactory = _ => "warning" };
 
         var command = new Command("epp", "Run the endpoint picker for Envoy (ext_proc gRPC, gRPC health, Prometheus metrics).");
-        foreach (var option in new Option[] { config, poolName, poolNamespace, kubeconfig, leaderElection, host, grpcPort, healthPort, metricsPort, destinationHeader, primaryOnly, secureServing, certPath, schedulerConfig, schedulerProfile, staleness, maxBody, logLevel })
+        foreach (var option in new Option[] { config, poolName, poolNamespace, kubeconfig, leaderElection, host, grpcPort, healthPort, metricsPort, destinationHeader, primaryOnly, secureServing, certPath, schedulerConfig, schedulerProfile, staleness, maxBody, metricsAuth, logLevel })
         {
             command.Options.Add(option);
         }
@@ -85,6 +86,7 @@ internal static class EppCommand
                         ? (limit > 0 ? limit : throw new ArgumentException("--max-request-body-bytes must be positive"))
                         : null,
                     LogLevel = Enum.Parse<LogLevel>(parseResult.GetValue(logLevel)!, ignoreCase: true),
+                    MetricsEndpointAuth = kubernetes is not null && parseResult.GetValue(metricsAuth),
                 };
             }
             catch (Exception exception) when (exception is ArgumentException or FormatException)

@@ -46,7 +46,12 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private long _resourceVersion = 1;
     private long _historyStart = 1;
+    private readonly Dictionary<string, (string User, string[] Groups)> _tokens = new(StringComparer.Ordinal);
+    private readonly HashSet<(string User, string Path, string Verb)> _nonResourceGrants = [];
     private int _watchRequests;
+    private int _tokenReviews;
+    private int _accessReviews;
+    private bool _failReviews;
     private int _refusedWatches;
     private bool _rejectWatches;
 
@@ -331,11 +336,140 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>A token that TokenReviews authenticate as <paramref name="user"/> (in <paramref name="groups"/>); other tokens are not authenticated.</summary>
+    public void AddToken(string token, string user, params string[] groups)
+    {
+        lock (_gate)
+        {
+            _tokens[token] = (user, groups);
+        }
+    }
+
+    /// <summary>Lets SubjectAccessReviews allow <paramref name="verb"/> on the non-resource <paramref name="path"/> for a user or group.</summary>
+    public void GrantNonResource(string userOrGroup, string path = "/metrics", string verb = "get")
+    {
+        lock (_gate)
+        {
+            _nonResourceGrants.Add((userOrGroup, path, verb));
+        }
+    }
+
+    /// <summary>While set, TokenReviews and SubjectAccessReviews answer 500 (an API server in trouble).</summary>
+    public bool FailReviews
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failReviews;
+            }
+        }
+        set
+        {
+            lock (_gate)
+            {
+                _failReviews = value;
+            }
+        }
+    }
+
+    /// <summary>TokenReviews received (answered or failed).</summary>
+    public int TokenReviewCount => Volatile.Read(ref _tokenReviews);
+
+    /// <summary>SubjectAccessReviews received (answered or failed).</summary>
+    public int SubjectAccessReviewCount => Volatile.Read(ref _accessReviews);
+
+    private async Task<bool> TryHandleReviewAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value?.TrimEnd('/') ?? "";
+        var isToken = path == "/apis/authentication.k8s.io/v1/tokenreviews";
+        var isAccess = path == "/apis/authorization.k8s.io/v1/subjectaccessreviews";
+        if (!isToken && !isAccess)
+        {
+            return false;
+        }
+
+        if (context.Request.Method != "POST")
+        {
+            await WriteStatusAsync(context, HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", "reviews can only be created").ConfigureAwait(false);
+            return true;
+        }
+
+        if (isToken)
+        {
+            Interlocked.Increment(ref _tokenReviews);
+        }
+        else
+        {
+            Interlocked.Increment(ref _accessReviews);
+        }
+
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        if (body?["spec"] is not JsonObject spec)
+        {
+            await WriteStatusAsync(context, HttpStatusCode.BadRequest, "BadRequest", "spec is required").ConfigureAwait(false);
+            return true;
+        }
+
+        JsonObject status;
+        lock (_gate)
+        {
+            if (_failReviews)
+            {
+                status = null!;
+            }
+            else if (isToken)
+            {
+                var token = spec["token"]?.GetValue<string>() ?? "";
+                status = _tokens.TryGetValue(token, out var identity)
+                    ? new JsonObject
+                    {
+                        ["authenticated"] = true,
+                        ["user"] = new JsonObject
+                        {
+                            ["username"] = identity.User,
+                            ["uid"] = "uid-" + identity.User,
+                            ["groups"] = new JsonArray([.. identity.Groups.Select(g => (JsonNode)g)]),
+                        },
+                    }
+                    : new JsonObject { ["authenticated"] = false, ["error"] = "invalid bearer token" };
+            }
+            else
+            {
+                var user = spec["user"]?.GetValue<string>() ?? "";
+                var groups = (spec["groups"] as JsonArray)?.Select(g => g?.GetValue<string>() ?? "").ToList() ?? [];
+                var attributes = spec["nonResourceAttributes"] as JsonObject;
+                var target = attributes?["path"]?.GetValue<string>() ?? "";
+                var verb = attributes?["verb"]?.GetValue<string>() ?? "";
+                var allowed = attributes is not null
+                    && (_nonResourceGrants.Contains((user, target, verb)) || groups.Any(g => _nonResourceGrants.Contains((g, target, verb))));
+                status = allowed
+                    ? new JsonObject { ["allowed"] = true, ["reason"] = "granted by the test" }
+                    : new JsonObject { ["allowed"] = false, ["reason"] = "no grant" };
+            }
+        }
+
+        if (status is null)
+        {
+            await WriteStatusAsync(context, HttpStatusCode.InternalServerError, "InternalError", "reviews fail (test hook)").ConfigureAwait(false);
+            return true;
+        }
+
+        body["status"] = status;
+        await WriteJsonAsync(context, HttpStatusCode.Created, body).ConfigureAwait(false);
+        return true;
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
         if (RequireBearerToken && context.Request.Headers.Authorization.ToString() != $"Bearer {BearerToken}")
         {
             await WriteStatusAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "Unauthorized").ConfigureAwait(false);
+            return;
+        }
+
+        if (await TryHandleReviewAsync(context).ConfigureAwait(false))
+        {
             return;
         }
 
