@@ -14,10 +14,16 @@ internal sealed record CrdManifest(string FileName, string Yaml, JsonObject Obje
 /// </summary>
 internal static class CrdGenerator
 {
-    /// <summary>The CRDs, ordered by file name.</summary>
+    /// <summary>
+    /// The `api-approved.kubernetes.io` annotation the API server requires on CRDs in a *.k8s.io group (x-k8s.io
+    /// groups are exempt): the upstream API review of the v1 InferencePool.
+    /// </summary>
+    public const string ApiApprovedAnnotation = "https://github.com/kubernetes-sigs/gateway-api-inference-extension/pull/1173";
+
+    /// <summary>The CRDs, one per (group, kind) with every version of it, ordered by file name.</summary>
     public static IReadOnlyList<CrdManifest> Generate()
     {
-        var result = new List<CrdManifest>();
+        var byName = new Dictionary<string, List<ResourceKind>>(StringComparer.Ordinal);
         foreach (var kind in ResourceKinds.All)
         {
             if (!kind.IsCustomResource)
@@ -25,8 +31,20 @@ internal static class CrdGenerator
                 continue;
             }
 
-            var crd = Build(kind);
-            result.Add(new($"{kind.Group}_{kind.Plural}.yaml", "---\n" + YamlWriter.Write(crd), crd));
+            var fileName = $"{kind.Group}_{kind.Plural}.yaml";
+            if (!byName.TryGetValue(fileName, out var versions))
+            {
+                byName[fileName] = versions = [];
+            }
+
+            versions.Add(kind);
+        }
+
+        var result = new List<CrdManifest>();
+        foreach (var (fileName, versions) in byName)
+        {
+            var crd = Build(versions);
+            result.Add(new(fileName, "---\n" + YamlWriter.Write(crd), crd));
         }
 
         result.Sort(static (a, b) => string.CompareOrdinal(a.FileName, b.FileName));
@@ -45,13 +63,56 @@ internal static class CrdGenerator
         return builder.ToString();
     }
 
-    private static JsonObject Build(ResourceKind kind)
+    private static JsonObject Build(IReadOnlyList<ResourceKind> kinds)
+    {
+        var kind = kinds[0];
+        var versions = new JsonArray();
+        foreach (var version in kinds)
+        {
+            versions.Add(BuildVersion(version));
+        }
+
+        var annotations = new JsonObject { ["inference-gateway.io/generated-by"] = "inference-gateway crds" };
+        if (kind.Group.EndsWith(".k8s.io", StringComparison.Ordinal) && !kind.Group.EndsWith(".x-k8s.io", StringComparison.Ordinal))
+        {
+            annotations["api-approved.kubernetes.io"] = ApiApprovedAnnotation;
+        }
+
+        return new JsonObject
+        {
+            ["apiVersion"] = "apiextensions.k8s.io/v1",
+            ["kind"] = "CustomResourceDefinition",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = $"{kind.Plural}.{kind.Group}",
+                ["annotations"] = annotations,
+            },
+            ["spec"] = new JsonObject
+            {
+                ["group"] = kind.Group,
+                ["names"] = new JsonObject
+                {
+                    ["kind"] = kind.Kind,
+                    ["listKind"] = kind.ListKind,
+                    ["plural"] = kind.Plural,
+                    ["singular"] = kind.Singular,
+                },
+                ["scope"] = "Namespaced",
+
+                // Versions share one storage version and are not converted: the API server only rewrites apiVersion.
+                ["conversion"] = new JsonObject { ["strategy"] = "None" },
+                ["versions"] = versions,
+            },
+        };
+    }
+
+    private static JsonObject BuildVersion(ResourceKind kind)
     {
         var version = new JsonObject
         {
             ["name"] = kind.Version,
             ["served"] = true,
-            ["storage"] = true,
+            ["storage"] = kind.IsStorageVersion,
             ["subresources"] = new JsonObject { ["status"] = new JsonObject() },
             ["schema"] = new JsonObject { ["openAPIV3Schema"] = ToOpenApi(kind.Schema, isRoot: true) },
         };
@@ -67,29 +128,7 @@ internal static class CrdGenerator
             version["additionalPrinterColumns"] = columns;
         }
 
-        return new JsonObject
-        {
-            ["apiVersion"] = "apiextensions.k8s.io/v1",
-            ["kind"] = "CustomResourceDefinition",
-            ["metadata"] = new JsonObject
-            {
-                ["name"] = $"{kind.Plural}.{kind.Group}",
-                ["annotations"] = new JsonObject { ["inference-gateway.io/generated-by"] = "inference-gateway crds" },
-            },
-            ["spec"] = new JsonObject
-            {
-                ["group"] = kind.Group,
-                ["names"] = new JsonObject
-                {
-                    ["kind"] = kind.Kind,
-                    ["listKind"] = kind.ListKind,
-                    ["plural"] = kind.Plural,
-                    ["singular"] = kind.Singular,
-                },
-                ["scope"] = "Namespaced",
-                ["versions"] = new JsonArray(version),
-            },
-        };
+        return version;
     }
 
     /// <summary>A structural schema node: every level typed, only keywords the API server allows.</summary>
@@ -143,6 +182,8 @@ internal static class CrdGenerator
         SetIfPresent(result, "maximum", node.Maximum);
         SetIfPresent(result, "minItems", node.MinItems);
         SetIfPresent(result, "maxItems", node.MaxItems);
+        SetIfPresent(result, "minProperties", node.MinProperties);
+        SetIfPresent(result, "maxProperties", node.MaxProperties);
         if (node.Default is { } defaultValue)
         {
             result["default"] = defaultValue.DeepClone();
@@ -186,6 +227,17 @@ internal static class CrdGenerator
         if (node.PreserveUnknownFields)
         {
             result["x-kubernetes-preserve-unknown-fields"] = true;
+        }
+
+        if (node.Rules.Count > 0)
+        {
+            var rules = new JsonArray();
+            foreach (var rule in node.Rules)
+            {
+                rules.Add(new JsonObject { ["message"] = rule.Message, ["rule"] = rule.Rule });
+            }
+
+            result["x-kubernetes-validations"] = rules;
         }
 
         return result;

@@ -7,8 +7,9 @@ using InferenceGateway.Api.V1Alpha1;
 namespace InferenceGateway.Api.Schema;
 
 /// <summary>A kind the manifest reader understands, with its schema.</summary>
-/// <param name="IsCustomResource">True for the kinds this project defines as CRDs (InferenceModel, InferencePool).</param>
-internal sealed record ResourceKind(string ApiVersion, string Kind, Type ClrType, bool IsCustomResource)
+/// <param name="IsCustomResource">True for the kinds this project defines as CRDs (InferenceModel, InferencePool, ...).</param>
+/// <param name="IsStorageVersion">For a custom resource: this version is the CRD's storage version (one per group and kind).</param>
+internal sealed record ResourceKind(string ApiVersion, string Kind, Type ClrType, bool IsCustomResource, bool IsStorageVersion = true)
 {
     public SchemaNode Schema => SchemaBuilder.For(ClrType);
 
@@ -30,10 +31,23 @@ internal static class ResourceKinds
 {
     public static readonly ResourceKind InferenceModel = new(V1Alpha1.InferenceModel.GroupVersion, V1Alpha1.InferenceModel.KindName, typeof(InferenceModel), true);
     public static readonly ResourceKind InferencePool = new(V1Alpha1.InferencePool.GroupVersion, V1Alpha1.InferencePool.KindName, typeof(InferencePool), true);
+
+    // v1alpha2 is served next to the seed's v1alpha1, which stays the storage version (conversion: None, the
+    // shapes differ only where a manifest names the new fields).
+    public static readonly ResourceKind InferenceModelV1Alpha2 = new(V1Alpha2.InferenceModel.GroupVersion, V1Alpha2.InferenceModel.KindName, typeof(V1Alpha2.InferenceModel), true, IsStorageVersion: false);
+    public static readonly ResourceKind InferencePoolV1Alpha2 = new(V1Alpha2.InferencePool.GroupVersion, V1Alpha2.InferencePool.KindName, typeof(V1Alpha2.InferencePool), true, IsStorageVersion: false);
+    public static readonly ResourceKind InferenceObjective = new(V1Alpha2.InferenceObjective.GroupVersion, V1Alpha2.InferenceObjective.KindName, typeof(V1Alpha2.InferenceObjective), true);
+    public static readonly ResourceKind InferenceModelRewrite = new(V1Alpha2.InferenceModelRewrite.GroupVersion, V1Alpha2.InferenceModelRewrite.KindName, typeof(V1Alpha2.InferenceModelRewrite), true);
+    public static readonly ResourceKind InferencePoolV1 = new(V1.InferencePool.GroupVersion, V1.InferencePool.KindName, typeof(V1.InferencePool), true);
+
     public static readonly ResourceKind Pod = new(Core.Pod.GroupVersion, Core.Pod.KindName, typeof(Pod), false);
     public static readonly ResourceKind StaticEndpoints = new(Local.StaticEndpoints.GroupVersion, Local.StaticEndpoints.KindName, typeof(StaticEndpoints), false);
 
-    public static IReadOnlyList<ResourceKind> All { get; } = [InferenceModel, InferencePool, Pod, StaticEndpoints];
+    public static IReadOnlyList<ResourceKind> All { get; } =
+    [
+        InferenceModel, InferencePool, InferenceModelV1Alpha2, InferencePoolV1Alpha2, InferenceObjective, InferenceModelRewrite, InferencePoolV1,
+        Pod, StaticEndpoints,
+    ];
 
     public static ResourceKind? Find(string apiVersion, string kind)
     {

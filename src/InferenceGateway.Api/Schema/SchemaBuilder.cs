@@ -45,6 +45,7 @@ internal static class SchemaBuilder
             Required = required,
             PreserveUnknownFields = type.GetCustomAttribute<PreserveUnknownFieldsAttribute>() is not null,
             IsObjectMeta = type == typeof(ObjectMeta),
+            Rules = [.. type.GetCustomAttributes<CrossFieldRuleAttribute>(inherit: false)],
         };
     }
 
@@ -116,7 +117,12 @@ internal static class SchemaBuilder
                 };
             }
 
-            node = node with { MaxTotalBytes = property.GetCustomAttribute<MaxTotalBytesAttribute>()?.Value };
+            node = node with
+            {
+                MaxTotalBytes = property.GetCustomAttribute<MaxTotalBytesAttribute>()?.Value,
+                MinProperties = property.GetCustomAttribute<MinItemsAttribute>()?.Value,
+                MaxProperties = property.GetCustomAttribute<MaxItemsAttribute>()?.Value,
+            };
         }
         else
         {
@@ -145,6 +151,7 @@ internal static class SchemaBuilder
                 var other => throw new InvalidOperationException($"unsupported default {other} on {property.DeclaringType?.Name}.{property.Name}"),
             },
             PreserveUnknownFields = node.PreserveUnknownFields || property.GetCustomAttribute<PreserveUnknownFieldsAttribute>() is not null,
+            Rules = [.. node.Rules, .. property.GetCustomAttributes<CrossFieldRuleAttribute>(inherit: false)],
         };
     }
 

@@ -65,6 +65,15 @@ internal sealed record SchemaNode
     /// <summary>Upper bound on the summed UTF-8 size of a map's keys and values.</summary>
     public long? MaxTotalBytes { get; init; }
 
+    /// <summary>Fewest entries of a map (minProperties).</summary>
+    public long? MinProperties { get; init; }
+
+    /// <summary>Most entries of a map (maxProperties).</summary>
+    public long? MaxProperties { get; init; }
+
+    /// <summary>Cross-field rules (CEL `x-kubernetes-validations` in the CRD), checked after the node's own rules.</summary>
+    public IReadOnlyList<CrossFieldRuleAttribute> Rules { get; init; } = [];
+
     public SchemaNode? FindProperty(string name)
     {
         foreach (var (key, value) in Properties)

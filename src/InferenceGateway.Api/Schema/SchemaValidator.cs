@@ -47,6 +47,14 @@ internal static partial class SchemaValidator
                 ValidateInteger(scalar, schema, path, errors);
                 break;
         }
+
+        foreach (var rule in schema.Rules)
+        {
+            if (!rule.Holds(value!))
+            {
+                errors.Add(new(path, $"Invalid value: \"{actual}\": {rule.Message}"));
+            }
+        }
     }
 
     private static void ValidateObject(JsonObject obj, SchemaNode schema, string path, List<FieldError> errors)
@@ -138,6 +146,16 @@ internal static partial class SchemaValidator
         if (schema.MaxTotalBytes is { } max && totalBytes > max)
         {
             errors.Add(new(path, $"Too long: must have at most {max} bytes"));
+        }
+
+        if (schema.MaxProperties is { } maxEntries && obj.Count > maxEntries)
+        {
+            errors.Add(new(path, $"Too many: {obj.Count}: must have at most {maxEntries} items"));
+        }
+
+        if (schema.MinProperties is { } minEntries && obj.Count < minEntries)
+        {
+            errors.Add(new(path, $"Invalid value: {obj.Count}: {path} in body should have at least {minEntries} properties"));
         }
     }
 

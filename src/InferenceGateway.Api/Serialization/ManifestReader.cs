@@ -31,8 +31,9 @@ public sealed record ManifestReadResult(IReadOnlyList<ManifestDocument> Document
 }
 
 /// <summary>
-/// Reads multi-document YAML or JSON manifests into typed resources: InferencePool, InferenceModel, v1 Pod and
-/// the StaticEndpoints shorthand (also wrapped in a `v1 List` or an `XxxList`, as `kubectl get -o yaml` prints
+/// Reads multi-document YAML or JSON manifests into typed resources: InferencePool (x-k8s.io v1alpha1 and v1alpha2,
+/// k8s.io v1), InferenceModel (v1alpha1, v1alpha2), InferenceObjective, InferenceModelRewrite, v1 Pod and the
+/// StaticEndpoints shorthand (also wrapped in a `v1 List` or an `XxxList`, as `kubectl get -o yaml` prints
 /// several objects). Each document is checked like the API server checks a create with strict field validation:
 /// apiVersion/kind known, no unknown fields, right types, then defaults and every rule of the schema. A document
 /// with errors is reported (all its errors) and left out of the result.
