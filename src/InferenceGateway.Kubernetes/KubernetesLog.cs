@@ -52,4 +52,10 @@ internal static partial class KubernetesLog
 
     [LoggerMessage(EventId = 2016, Level = LogLevel.Debug, Message = "User {User} may not get {Path}")]
     public static partial void MetricsAccessDenied(ILogger logger, string user, string path);
+
+    [LoggerMessage(EventId = 2017, Level = LogLevel.Warning, Message = "{Path} is not served by the API server (404: is its CRD installed?); continuing without it and listing again with backoff")]
+    public static partial void ResourceMissing(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 2018, Level = LogLevel.Information, Message = "{Path} is served now; watching it")]
+    public static partial void ResourceInstalled(ILogger logger, string path);
 }
