@@ -19,15 +19,51 @@ public sealed record DatastoreSnapshot(
 
     /// <summary>True once a pool has been loaded (readiness gates on this).</summary>
     public bool HasPool => Pool is not null;
+
+    /// <summary>
+    /// The InferenceObjectives of the served pool by metadata.name (the value of the x-gateway-inference-objective
+    /// header), each with its priority mapped onto an admission band.
+    /// </summary>
+    public FrozenDictionary<string, ObjectiveInfo> Objectives { get; init; } = FrozenDictionary<string, ObjectiveInfo>.Empty;
+
+    /// <summary>The InferenceModelRewrite rules of the served pool, merged by precedence.</summary>
+    public ModelRewriteTable Rewrites { get; init; } = ModelRewriteTable.Empty;
+
+    /// <summary>apiVersion of the served pool (e.g. inference.networking.k8s.io/v1); null without a pool.</summary>
+    public string? PoolApiVersion => Pool?.ApiVersion;
 }
 
 /// <summary>The pool being served, whatever API version it came from.</summary>
+/// <param name="TargetPorts">One port (v1alpha1, v1alpha2) or up to 8 (v1); every port of a pod is its own endpoint.</param>
+/// <param name="FailureMode">From extensionRef (v1alpha1, v1alpha2) or endpointPickerRef (v1); FailClose when absent.</param>
 public sealed record PoolInfo(
     string Name,
     string Namespace,
     FrozenDictionary<string, string> Selector,
     ImmutableArray<int> TargetPorts,
-    FailureMode FailureMode);
+    FailureMode FailureMode)
+{
+    public const string V1Alpha1ApiVersion = "inference.networking.x-k8s.io/v1alpha1";
+    public const string V1Alpha2ApiVersion = "inference.networking.x-k8s.io/v1alpha2";
+    public const string V1ApiVersion = "inference.networking.k8s.io/v1";
+    public const string HttpAppProtocol = "http";
+    public const string H2cAppProtocol = "kubernetes.io/h2c";
+
+    /// <summary>apiVersion of the InferencePool this came from; the seed's v1alpha1 unless a converter says otherwise.</summary>
+    public string ApiVersion { get; init; } = V1Alpha1ApiVersion;
+
+    /// <summary>API group of the pool: inference.networking.x-k8s.io or inference.networking.k8s.io.</summary>
+    public string Group => ApiVersion.Contains('/') ? ApiVersion[..ApiVersion.IndexOf('/')] : "";
+
+    /// <summary>Protocol the model servers speak on the target ports: "http" (HTTP/1.1) or "kubernetes.io/h2c" (v1 only).</summary>
+    public string AppProtocol { get; init; } = HttpAppProtocol;
+
+    /// <summary>
+    /// True for a v1 pool: that era has no InferenceModel registry, so a model name nobody registered passes through
+    /// unchanged in the Default band (the reference picker's behaviour) instead of being refused with 404.
+    /// </summary>
+    public bool AllowsUnregisteredModels => Group == "inference.networking.k8s.io";
+}
 
 public enum FailureMode
 {
@@ -76,6 +112,42 @@ public readonly record struct ObjectKey(string Namespace, string Name)
 
 /// <summary>A model that lost the modelName uniqueness rule to an older model of the same pool.</summary>
 public sealed record ModelConflict(ObjectKey Loser, ObjectKey Winner, string ModelName, string Reason, string Message);
+
+/// <summary>An InferenceObjective of the served pool.</summary>
+/// <param name="Name">metadata.name: what clients put in the x-gateway-inference-objective header.</param>
+/// <param name="Priority">spec.priority; 0 when unset.</param>
+/// <param name="Band">The admission band the priority maps to (<see cref="BandOf"/>).</param>
+public sealed record ObjectiveInfo(string Name, int Priority, CriticalityBand Band, ObjectKey Source)
+{
+    /// <summary>Priority above 0: Critical; 0 (or unset): Default; below 0: Sheddable.</summary>
+    public static CriticalityBand BandOf(int priority) => priority switch
+    {
+        > 0 => CriticalityBand.Critical,
+        0 => CriticalityBand.Default,
+        _ => CriticalityBand.Sheddable,
+    };
+}
+
+/// <summary>One InferenceModelRewrite rule: a matching request's model is rewritten to a target drawn by weight.</summary>
+/// <param name="Targets">At least one; weights 1..1,000,000 (1 each when the resource sets none).</param>
+/// <param name="RuleIndex">Position of the rule in spec.rules of <paramref name="Source"/>.</param>
+public sealed record ModelRewriteRule(ImmutableArray<WeightedTarget> Targets, ObjectKey Source, int RuleIndex);
+
+/// <summary>
+/// The rewrite rules of a pool merged by precedence: an exact model match beats a rule without matches; between
+/// resources the oldest (creationTimestamp, then namespace/name) wins; within a resource the first rule wins.
+/// </summary>
+/// <param name="Exact">Model name (exact match) to the rule that applies to it.</param>
+/// <param name="CatchAll">The first rule without matches, which applies to every other model; null if none.</param>
+public sealed record ModelRewriteTable(FrozenDictionary<string, ModelRewriteRule> Exact, ModelRewriteRule? CatchAll)
+{
+    public static ModelRewriteTable Empty { get; } = new(FrozenDictionary<string, ModelRewriteRule>.Empty, null);
+
+    public bool IsEmpty => Exact.Count == 0 && CatchAll is null;
+
+    /// <summary>The rule that applies to <paramref name="model"/>, or null.</summary>
+    public ModelRewriteRule? Find(string model) => Exact.TryGetValue(model, out var rule) ? rule : CatchAll;
+}
 
 /// <summary>Lock-free access to the current snapshot. Sources publish; everything else reads.</summary>
 public interface IDatastore

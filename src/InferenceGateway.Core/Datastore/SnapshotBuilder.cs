@@ -5,24 +5,111 @@ using System.Net;
 using InferenceGateway.Api.Core;
 using InferenceGateway.Api.Local;
 using InferenceGateway.Api.Meta;
-using InferenceGateway.Api.V1Alpha1;
+using InferenceGateway.Api.V1Alpha2;
+using A2 = InferenceGateway.Api.V1Alpha2;
+using V1 = InferenceGateway.Api.V1;
 
 namespace InferenceGateway.Core.Datastore;
 
-/// <summary>Everything a source knows about the cluster (or the files), before a pool is chosen.</summary>
+/// <summary>
+/// Everything a source knows about the cluster (or the files), before a pool is chosen. The positional lists are
+/// the seed's v1alpha1 kinds; the later API versions and kinds are init properties (empty by default), so a
+/// source sets only what it watches. <see cref="FromResources"/> sorts a mixed list.
+/// </summary>
 public sealed record SnapshotInputs(
-    IReadOnlyList<InferencePool> Pools,
-    IReadOnlyList<InferenceModel> Models,
+    IReadOnlyList<Api.V1Alpha1.InferencePool> Pools,
+    IReadOnlyList<Api.V1Alpha1.InferenceModel> Models,
     IReadOnlyList<Pod> Pods,
     IReadOnlyList<StaticEndpoints> StaticEndpoints)
 {
     public static SnapshotInputs Empty { get; } = new([], [], [], []);
+
+    /// <summary>inference.networking.x-k8s.io/v1alpha2 InferencePools.</summary>
+    public IReadOnlyList<A2.InferencePool> PoolsV1Alpha2 { get; init; } = [];
+
+    /// <summary>inference.networking.k8s.io/v1 InferencePools.</summary>
+    public IReadOnlyList<V1.InferencePool> PoolsV1 { get; init; } = [];
+
+    /// <summary>inference.networking.x-k8s.io/v1alpha2 InferenceModels (Standard criticality = the Default band).</summary>
+    public IReadOnlyList<A2.InferenceModel> ModelsV1Alpha2 { get; init; } = [];
+
+    /// <summary>inference.networking.x-k8s.io/v1alpha2 InferenceObjectives.</summary>
+    public IReadOnlyList<InferenceObjective> Objectives { get; init; } = [];
+
+    /// <summary>inference.networking.x-k8s.io/v1alpha2 InferenceModelRewrites.</summary>
+    public IReadOnlyList<InferenceModelRewrite> Rewrites { get; init; } = [];
+
+    /// <summary>Every pool of every version, v1alpha1 first.</summary>
+    public IEnumerable<KubernetesObject> AllPools => [.. Pools, .. PoolsV1Alpha2, .. PoolsV1];
+
+    /// <summary>Sorts resources of any supported kind and version into inputs; other kinds are ignored.</summary>
+    public static SnapshotInputs FromResources(IEnumerable<KubernetesObject> resources)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        var pools = new List<Api.V1Alpha1.InferencePool>();
+        var models = new List<Api.V1Alpha1.InferenceModel>();
+        var pods = new List<Pod>();
+        var staticLists = new List<StaticEndpoints>();
+        var poolsV1Alpha2 = new List<A2.InferencePool>();
+        var poolsV1 = new List<V1.InferencePool>();
+        var modelsV1Alpha2 = new List<A2.InferenceModel>();
+        var objectives = new List<InferenceObjective>();
+        var rewrites = new List<InferenceModelRewrite>();
+        foreach (var resource in resources)
+        {
+            switch (resource)
+            {
+                case Api.V1Alpha1.InferencePool pool:
+                    pools.Add(pool);
+                    break;
+                case Api.V1Alpha1.InferenceModel model:
+                    models.Add(model);
+                    break;
+                case Pod pod:
+                    pods.Add(pod);
+                    break;
+                case StaticEndpoints list:
+                    staticLists.Add(list);
+                    break;
+                case A2.InferencePool pool:
+                    poolsV1Alpha2.Add(pool);
+                    break;
+                case V1.InferencePool pool:
+                    poolsV1.Add(pool);
+                    break;
+                case A2.InferenceModel model:
+                    modelsV1Alpha2.Add(model);
+                    break;
+                case InferenceObjective objective:
+                    objectives.Add(objective);
+                    break;
+                case InferenceModelRewrite rewrite:
+                    rewrites.Add(rewrite);
+                    break;
+            }
+        }
+
+        return new SnapshotInputs(pools, models, pods, staticLists)
+        {
+            PoolsV1Alpha2 = poolsV1Alpha2,
+            PoolsV1 = poolsV1,
+            ModelsV1Alpha2 = modelsV1Alpha2,
+            Objectives = objectives,
+            Rewrites = rewrites,
+        };
+    }
 }
 
 /// <summary>Which pool to serve. Name null: the only pool there is. Namespace null: any namespace, if unambiguous.</summary>
 public readonly record struct PoolSelection(string? Name, string? Namespace)
 {
     public static PoolSelection Auto => default;
+
+    /// <summary>
+    /// API group of the pool to serve (--pool-group): inference.networking.x-k8s.io or inference.networking.k8s.io.
+    /// Null: any group, if unambiguous.
+    /// </summary>
+    public string? Group { get; init; }
 
     public override string ToString() => (Name, Namespace) switch
     {
@@ -86,16 +173,29 @@ public static class SnapshotBuilder
         var errors = new List<string>();
         var warnings = new List<string>();
 
-        var pool = SelectPool(inputs.Pools, selection, errors);
-        var poolInfo = pool is null ? null : ToPoolInfo(pool, errors);
+        var pool = SelectPool([.. inputs.AllPools], selection, errors);
+        PoolInfo? poolInfo = null;
+        if (pool is not null)
+        {
+            poolInfo = PoolConverter.ToPoolInfo(pool, out var poolError);
+            if (poolError is not null)
+            {
+                errors.Add(poolError);
+            }
+        }
+
         if (poolInfo is null)
         {
             return new(null, errors, warnings);
         }
 
-        var (models, conflicts) = BuildModels(poolInfo, inputs.Models);
+        var (models, conflicts) = BuildModels(poolInfo, inputs.Models, inputs.ModelsV1Alpha2);
         var endpoints = BuildEndpoints(poolInfo, inputs.Pods, inputs.StaticEndpoints, warnings);
-        var snapshot = new DatastoreSnapshot(poolInfo, endpoints, models, conflicts, 0);
+        var snapshot = new DatastoreSnapshot(poolInfo, endpoints, models, conflicts, 0)
+        {
+            Objectives = BuildObjectives(poolInfo, inputs.Objectives),
+            Rewrites = BuildRewrites(poolInfo, inputs.Rewrites, warnings),
+        };
         return new(snapshot, errors, warnings);
     }
 
@@ -104,13 +204,14 @@ public static class SnapshotBuilder
 
     public static ObjectKey KeyOf(KubernetesObject resource) => new(NamespaceOf(resource), resource.Metadata.Name ?? "");
 
-    private static InferencePool? SelectPool(IReadOnlyList<InferencePool> pools, PoolSelection selection, List<string> errors)
+    private static KubernetesObject? SelectPool(List<KubernetesObject> pools, PoolSelection selection, List<string> errors)
     {
-        var matches = new List<InferencePool>();
+        var matches = new List<KubernetesObject>();
         foreach (var pool in pools)
         {
             if ((selection.Name is null || pool.Metadata.Name == selection.Name)
-                && (selection.Namespace is null || NamespaceOf(pool) == selection.Namespace))
+                && (selection.Namespace is null || NamespaceOf(pool) == selection.Namespace)
+                && (selection.Group is null || PoolConverter.GroupOf(pool) == selection.Group))
             {
                 matches.Add(pool);
             }
@@ -121,59 +222,97 @@ public static class SnapshotBuilder
             return matches[0];
         }
 
-        var available = pools.Count == 0 ? "none" : string.Join(", ", SortedKeys(pools));
+        var available = pools.Count == 0 ? "none" : string.Join(", ", PoolKeys(pools));
+        var described = selection.Group is null ? selection.ToString() : $"{selection} (group {selection.Group})";
         if (matches.Count == 0)
         {
-            errors.Add(selection.Name is null
+            errors.Add(selection.Name is null && selection.Group is null
                 ? "no InferencePool found: the configuration must define the pool to serve"
-                : $"InferencePool {selection} not found (pools defined: {available})");
+                : selection.Name is null
+                    ? $"no InferencePool of group {selection.Group} found (pools defined: {available})"
+                    : $"InferencePool {described} not found (pools defined: {available})");
         }
         else if (selection.Name is null)
         {
             errors.Add($"several InferencePools are defined ({available}): choose one with the pool name (and namespace)");
         }
+        else if (selection.Group is null && HasSeveralGroups(matches))
+        {
+            errors.Add($"InferencePool {selection} is ambiguous ({string.Join(", ", PoolKeys(matches))}): set the pool group too");
+        }
         else
         {
-            errors.Add($"InferencePool {selection} is ambiguous ({string.Join(", ", SortedKeys(matches))}): set the pool namespace too");
+            errors.Add($"InferencePool {described} is ambiguous ({string.Join(", ", PoolKeys(matches))}): set the pool namespace too");
         }
 
         return null;
     }
 
-    private static IEnumerable<string> SortedKeys(IEnumerable<KubernetesObject> resources) =>
-        resources.Select(r => KeyOf(r).ToString()).Order(StringComparer.Ordinal);
-
-    private static PoolInfo? ToPoolInfo(InferencePool pool, List<string> errors)
+    private static bool HasSeveralGroups(List<KubernetesObject> pools)
     {
-        var key = KeyOf(pool);
-        var port = pool.Spec.TargetPortNumber;
-        if (port is null or < 1 or > 65535)
+        for (var i = 1; i < pools.Count; i++)
         {
-            errors.Add($"InferencePool {key}: spec.targetPortNumber must be between 1 and 65535 (got {port?.ToString(CultureInfo.InvariantCulture) ?? "nothing"})");
-            return null;
+            if (PoolConverter.GroupOf(pools[i]) != PoolConverter.GroupOf(pools[0]))
+            {
+                return true;
+            }
         }
 
-        var selector = pool.Spec.Selector?.ToFrozenDictionary(StringComparer.Ordinal) ?? FrozenDictionary<string, string>.Empty;
-        var failureMode = pool.Spec.ExtensionRef?.FailureMode == ExtensionFailureMode.FailOpen ? FailureMode.FailOpen : FailureMode.FailClose;
-        return new PoolInfo(key.Name, key.Namespace, selector, [port.Value], failureMode);
+        return false;
+    }
+
+    /// <summary>namespace/name of each pool; with the group added when the pools come from more than one group.</summary>
+    private static IEnumerable<string> PoolKeys(List<KubernetesObject> pools)
+    {
+        var withGroup = HasSeveralGroups(pools);
+        return pools
+            .Select(p => withGroup ? $"{KeyOf(p)} ({PoolConverter.GroupOf(p)})" : KeyOf(p).ToString())
+            .Order(StringComparer.Ordinal);
     }
 
     /// <summary>
     /// True when the model's poolRef names <paramref name="pool"/>: same namespace, same name, and group/kind either
-    /// empty (the seed's defaults apply) or exactly inference.networking.x-k8s.io / InferencePool.
+    /// empty (the seed's defaults apply: inference.networking.x-k8s.io / InferencePool) or exactly the pool's.
     /// </summary>
-    public static bool ReferencesPool(InferenceModel model, PoolInfo pool)
+    public static bool ReferencesPool(Api.V1Alpha1.InferenceModel model, PoolInfo pool)
     {
-        var poolRef = model.Spec.PoolRef;
+        ArgumentNullException.ThrowIfNull(model);
+        var poolRef = model.Spec?.PoolRef;
         return poolRef is not null
-            && NamespaceOf(model) == pool.Namespace
-            && poolRef.Name == pool.Name
-            && (string.IsNullOrEmpty(poolRef.Group) || poolRef.Group == InferencePool.Group)
-            && (string.IsNullOrEmpty(poolRef.Kind) || poolRef.Kind == InferencePool.KindName);
+            && References(NamespaceOf(model), poolRef.Group, poolRef.Kind, poolRef.Name, pool, Api.V1Alpha1.InferencePool.Group);
     }
 
+    /// <summary>As for v1alpha1: the poolRef group defaults to inference.networking.x-k8s.io.</summary>
+    public static bool ReferencesPool(A2.InferenceModel model, PoolInfo pool)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var poolRef = model.Spec?.PoolRef;
+        return poolRef is not null
+            && References(NamespaceOf(model), poolRef.Group, poolRef.Kind, poolRef.Name, pool, A2.InferencePool.Group);
+    }
+
+    /// <summary>
+    /// True when an InferenceObjective or InferenceModelRewrite poolRef names <paramref name="pool"/>. Its group
+    /// defaults to inference.networking.k8s.io, and a defaulted group cannot be told from a written one, so that
+    /// group also matches an inference.networking.x-k8s.io pool of the same name; any other group must be the pool's.
+    /// </summary>
+    public static bool ReferencesPool(A2.PoolObjectReference? poolRef, string referrerNamespace, PoolInfo pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return poolRef is not null
+            && (poolRef.Group == A2.PoolObjectReference.DefaultGroup
+                ? References(referrerNamespace, null, poolRef.Kind, poolRef.Name, pool, pool.Group)
+                : References(referrerNamespace, poolRef.Group, poolRef.Kind, poolRef.Name, pool, A2.PoolObjectReference.DefaultGroup));
+    }
+
+    private static bool References(string referrerNamespace, string? group, string? kind, string? name, PoolInfo pool, string defaultGroup) =>
+        referrerNamespace == pool.Namespace
+        && name == pool.Name
+        && (string.IsNullOrEmpty(group) ? defaultGroup : group) == pool.Group
+        && (string.IsNullOrEmpty(kind) || kind == Api.V1Alpha1.InferencePool.KindName);
+
     private static (FrozenDictionary<string, ModelRoute> Models, ImmutableArray<ModelConflict> Conflicts) BuildModels(
-        PoolInfo pool, IReadOnlyList<InferenceModel> models)
+        PoolInfo pool, IReadOnlyList<Api.V1Alpha1.InferenceModel> models, IReadOnlyList<A2.InferenceModel> modelsV1Alpha2)
     {
         var conflicts = new List<ModelConflict>();
         var candidates = new List<ModelRoute>();
@@ -184,30 +323,32 @@ public static class SnapshotBuilder
                 continue;
             }
 
-            var key = KeyOf(model);
-            var modelName = model.Spec.ModelName;
-            if (string.IsNullOrEmpty(modelName))
-            {
-                // Using metadata.name instead would silently serve a name nobody configured.
-                conflicts.Add(new ModelConflict(key, key, "", ModelConditionReasons.ModelNameMissing,
-                    "spec.modelName is empty: requests select a model by this name, so this InferenceModel cannot be served"));
-                continue;
-            }
-
-            if (!TryBuildTargets(model.Spec.TargetModels, out var targets, out var problem))
-            {
-                conflicts.Add(new ModelConflict(key, key, modelName, ModelConditionReasons.InvalidTargetModels, problem));
-                continue;
-            }
-
             var criticality = model.Spec.Criticality switch
             {
-                Criticality.Critical => CriticalityBand.Critical,
-                Criticality.Sheddable => CriticalityBand.Sheddable,
+                Api.V1Alpha1.Criticality.Critical => CriticalityBand.Critical,
+                Api.V1Alpha1.Criticality.Sheddable => CriticalityBand.Sheddable,
                 _ => CriticalityBand.Default,
             };
-            candidates.Add(new ModelRoute(modelName, criticality, targets, key,
-                model.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue));
+            var targets = model.Spec.TargetModels?.Select(t => (t?.Name, t?.Weight)).ToList();
+            AddCandidate(model, model.Spec.ModelName, criticality, targets, candidates, conflicts);
+        }
+
+        foreach (var model in modelsV1Alpha2)
+        {
+            if (!ReferencesPool(model, pool))
+            {
+                continue;
+            }
+
+            // v1alpha2 renamed Default to Standard and dropped the default; an absent criticality is Standard.
+            var criticality = model.Spec.Criticality switch
+            {
+                A2.Criticality.Critical => CriticalityBand.Critical,
+                A2.Criticality.Sheddable => CriticalityBand.Sheddable,
+                _ => CriticalityBand.Default,
+            };
+            var targets = model.Spec.TargetModels?.Select(t => (t?.Name, t?.Weight)).ToList();
+            AddCandidate(model, model.Spec.ModelName, criticality, targets, candidates, conflicts);
         }
 
         // Oldest first; unknown creation times count as newest; ties go to the first namespace/name (ordinal).
@@ -260,7 +401,35 @@ public static class SnapshotBuilder
     private static string Format(DateTimeOffset time) =>
         time == DateTimeOffset.MinValue ? "at an unknown time" : time.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
 
-    private static bool TryBuildTargets(List<TargetModel>? targetModels, out ImmutableArray<WeightedTarget> targets, out string problem)
+    private static void AddCandidate(
+        KubernetesObject model,
+        string? modelName,
+        CriticalityBand criticality,
+        List<(string? Name, int? Weight)>? targetModels,
+        List<ModelRoute> candidates,
+        List<ModelConflict> conflicts)
+    {
+        var key = KeyOf(model);
+        if (string.IsNullOrEmpty(modelName))
+        {
+            // Using metadata.name instead would silently serve a name nobody configured.
+            conflicts.Add(new ModelConflict(key, key, "", ModelConditionReasons.ModelNameMissing,
+                "spec.modelName is empty: requests select a model by this name, so this InferenceModel cannot be served"));
+            return;
+        }
+
+        if (!TryBuildTargets(targetModels, out var targets, out var problem))
+        {
+            conflicts.Add(new ModelConflict(key, key, modelName, ModelConditionReasons.InvalidTargetModels, problem));
+            return;
+        }
+
+        candidates.Add(new ModelRoute(modelName, criticality, targets, key,
+            model.Metadata.CreationTimestamp ?? DateTimeOffset.MinValue));
+    }
+
+    /// <summary>Absent weights count as 1 (v1alpha1's default; v1alpha2 sets all weights or none).</summary>
+    private static bool TryBuildTargets(List<(string? Name, int? Weight)>? targetModels, out ImmutableArray<WeightedTarget> targets, out string problem)
     {
         problem = "";
         if (targetModels is null || targetModels.Count == 0)
@@ -273,8 +442,8 @@ public static class SnapshotBuilder
         for (var i = 0; i < targetModels.Count; i++)
         {
             var target = targetModels[i];
-            var weight = target?.Weight ?? 1;
-            if (string.IsNullOrEmpty(target?.Name))
+            var weight = target.Weight ?? 1;
+            if (string.IsNullOrEmpty(target.Name))
             {
                 problem = $"spec.targetModels[{i}].name is empty";
             }
@@ -290,6 +459,116 @@ public static class SnapshotBuilder
 
             targets = [];
             return false;
+        }
+
+        targets = builder.MoveToImmutable();
+        return true;
+    }
+
+    private static FrozenDictionary<string, ObjectiveInfo> BuildObjectives(PoolInfo pool, IReadOnlyList<InferenceObjective> objectives)
+    {
+        if (objectives.Count == 0)
+        {
+            return FrozenDictionary<string, ObjectiveInfo>.Empty;
+        }
+
+        var byName = new Dictionary<string, ObjectiveInfo>(StringComparer.Ordinal);
+        foreach (var objective in objectives)
+        {
+            var key = KeyOf(objective);
+            if (key.Name.Length == 0 || !ReferencesPool(objective.Spec?.PoolRef, key.Namespace, pool))
+            {
+                continue;
+            }
+
+            // Names are unique per namespace and the pool has one namespace, so TryAdd only guards odd inputs.
+            var priority = objective.Spec!.Priority ?? 0;
+            byName.TryAdd(key.Name, new ObjectiveInfo(key.Name, priority, ObjectiveInfo.BandOf(priority), key));
+        }
+
+        return byName.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    private static ModelRewriteTable BuildRewrites(PoolInfo pool, IReadOnlyList<InferenceModelRewrite> rewrites, List<string> warnings)
+    {
+        if (rewrites.Count == 0)
+        {
+            return ModelRewriteTable.Empty;
+        }
+
+        var applicable = new List<InferenceModelRewrite>();
+        foreach (var rewrite in rewrites)
+        {
+            if (ReferencesPool(rewrite.Spec?.PoolRef, NamespaceOf(rewrite), pool))
+            {
+                applicable.Add(rewrite);
+            }
+        }
+
+        // Oldest resource first (unknown creation times last, ties by namespace/name); then rules in list order.
+        // With TryAdd below, that order is the whole precedence rule.
+        applicable.Sort((a, b) =>
+        {
+            var aTime = a.Metadata.CreationTimestamp ?? DateTimeOffset.MaxValue;
+            var bTime = b.Metadata.CreationTimestamp ?? DateTimeOffset.MaxValue;
+            var byTime = aTime.CompareTo(bTime);
+            return byTime != 0 ? byTime : CompareKeys(KeyOf(a), KeyOf(b));
+        });
+
+        var exact = new Dictionary<string, ModelRewriteRule>(StringComparer.Ordinal);
+        ModelRewriteRule? catchAll = null;
+        foreach (var rewrite in applicable)
+        {
+            var key = KeyOf(rewrite);
+            var rules = rewrite.Spec.Rules ?? [];
+            for (var i = 0; i < rules.Count; i++)
+            {
+                var rule = rules[i];
+                if (!TryBuildRewriteTargets(rule?.Targets, out var targets))
+                {
+                    warnings.Add($"InferenceModelRewrite {key}: spec.rules[{i}] has no usable target (each needs a modelRewrite and a weight of 1..{MaxTargetWeight}); the rule is ignored");
+                    continue;
+                }
+
+                var built = new ModelRewriteRule(targets, key, i);
+                if (rule!.Matches is not { Count: > 0 } matches)
+                {
+                    catchAll ??= built;
+                    continue;
+                }
+
+                foreach (var match in matches)
+                {
+                    // Exact is the only match type (and the default).
+                    if (match?.Model is { Value: { Length: > 0 } value } model && model.Type is null or ModelMatchType.Exact)
+                    {
+                        exact.TryAdd(value, built);
+                    }
+                }
+            }
+        }
+
+        return new ModelRewriteTable(exact.ToFrozenDictionary(StringComparer.Ordinal), catchAll);
+    }
+
+    private static bool TryBuildRewriteTargets(List<ModelRewriteTarget>? rewriteTargets, out ImmutableArray<WeightedTarget> targets)
+    {
+        targets = [];
+        if (rewriteTargets is null || rewriteTargets.Count == 0)
+        {
+            return false;
+        }
+
+        var builder = ImmutableArray.CreateBuilder<WeightedTarget>(rewriteTargets.Count);
+        foreach (var target in rewriteTargets)
+        {
+            var weight = target?.Weight ?? 1;
+            if (string.IsNullOrEmpty(target?.ModelRewrite) || weight is < 1 or > MaxTargetWeight)
+            {
+                return false;
+            }
+
+            builder.Add(new WeightedTarget(target.ModelRewrite, weight));
         }
 
         targets = builder.MoveToImmutable();

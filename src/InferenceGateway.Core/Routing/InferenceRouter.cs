@@ -82,19 +82,48 @@ internal sealed class InferenceRouter : IInferenceRouter
 
         // One snapshot for the whole decision: models and endpoints are consistent with each other.
         var snapshot = _datastore.Current;
-        if (!snapshot.Models.TryGetValue(parsed.Model, out var route))
+        snapshot.Models.TryGetValue(parsed.Model, out var route);
+        var rewrite = snapshot.Rewrites.IsEmpty ? null : snapshot.Rewrites.Find(parsed.Model);
+        if (route is null && rewrite is null)
         {
-            return Refuse(requestId, OpenAiError.NotFound($"model \"{parsed.Model}\" not found"));
+            // v1 pools have no model registry: any name passes through (the reference picker's behaviour). The
+            // x-k8s.io pools keep the seed's rule that only InferenceModels (or rewrite rules) make a name servable.
+            if (snapshot.Pool is not { AllowsUnregisteredModels: true })
+            {
+                return Refuse(requestId, OpenAiError.NotFound($"model \"{parsed.Model}\" not found"));
+            }
+
+            RoutingLog.UnregisteredModel(_logger, requestId, parsed.Model);
         }
 
-        if (TargetModelSelector.IsReserved(route))
+        if (route is not null && TargetModelSelector.IsReserved(route))
         {
             return Refuse(requestId, OpenAiError.NotFound(
                 $"no valid target model for model \"{parsed.Model}\": every target has weight 0"));
         }
 
-        // The rewrite header (set by the gateway's own policy) replaces the weighted draw.
-        var target = GetHeader(headers, RoutingHeaders.ModelNameRewrite) ?? TargetModelSelector.Draw(route, _random)!;
+        // Admission band: the objective named by the header, else the model's criticality, else Default.
+        var band = route?.Criticality ?? CriticalityBand.Default;
+        var objective = GetHeader(headers, RoutingHeaders.InferenceObjective);
+        if (objective is not null)
+        {
+            if (snapshot.Objectives.TryGetValue(objective, out var objectiveInfo))
+            {
+                band = objectiveInfo.Band;
+            }
+            else
+            {
+                band = CriticalityBand.Default;
+                RoutingLog.UnknownObjective(_logger, requestId, objective);
+            }
+        }
+
+        // Target: the rewrite header (set by the gateway's own policy) wins, then an InferenceModelRewrite rule,
+        // then the InferenceModel's traffic split, then the requested name itself.
+        var target = GetHeader(headers, RoutingHeaders.ModelNameRewrite)
+            ?? (rewrite is not null ? TargetModelSelector.Draw(rewrite.Targets, parsed.Model, _random) : null)
+            ?? (route is not null ? TargetModelSelector.Draw(route, _random) : null)
+            ?? parsed.Model;
 
         var endpoints = snapshot.Endpoints;
         if (endpoints.IsDefaultOrEmpty)
@@ -134,7 +163,7 @@ internal sealed class InferenceRouter : IInferenceRouter
             }
 
             var candidates = new ReadOnlySpan<EndpointCandidate>(rented, 0, count);
-            var decision = _admission.Decide(route.Criticality, candidates);
+            var decision = _admission.Decide(band, candidates);
             if (decision.IsUnavailable)
             {
                 return Refuse(requestId, OpenAiError.Unavailable(decision.Message ?? "no endpoint can take the request"));
@@ -149,7 +178,7 @@ internal sealed class InferenceRouter : IInferenceRouter
             var request = new SchedulingRequest(
                 requestId,
                 target,
-                route.Criticality,
+                band,
                 parsed.PromptBytes,
                 parsed.EstimatedPromptTokens,
                 parsed.MaxTokens,
@@ -191,13 +220,12 @@ internal sealed class InferenceRouter : IInferenceRouter
             : input.Body;
 
         var maxTokens = kind == RequestKind.Embeddings ? 0 : parsed.MaxTokens ?? _options.DefaultMaxTokensEstimate;
-        var objective = GetHeader(headers, RoutingHeaders.InferenceObjective);
         var info = new RoutedRequestInfo(
             requestId,
             kind,
             parsed.Model,
             target,
-            route.Criticality,
+            band,
             addresses[0],
             parsed.Stream,
             parsed.IncludeUsage,
@@ -218,7 +246,7 @@ internal sealed class InferenceRouter : IInferenceRouter
             requestId,
             parsed.Model,
             target,
-            route.Criticality,
+            band,
             ImmutableCollectionsMarshal.AsImmutableArray(addresses),
             body,
             bodyChanged,

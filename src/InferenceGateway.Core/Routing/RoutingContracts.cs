@@ -31,7 +31,7 @@ public sealed record RoutedRequest(
     IReadOnlyDictionary<string, string> HeadersToSet,
     IRequestLease Lease)
 {
-    /// <summary>Value of x-gateway-inference-objective, kept for InferenceObjective support (not interpreted yet).</summary>
+    /// <summary>Value of x-gateway-inference-objective: the InferenceObjective whose band admitted the request (Default when the pool has no such objective).</summary>
     public string? InferenceObjective { get; init; }
 }
 

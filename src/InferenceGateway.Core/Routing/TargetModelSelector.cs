@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using InferenceGateway.Core.Datastore;
 
 namespace InferenceGateway.Core.Routing;
@@ -29,12 +30,17 @@ internal static class TargetModelSelector
     /// Integer draw in [0, sum of weights) walked over the weights (negative weights count as zero).
     /// No targets: the model name itself. Reserved (all zero): null.
     /// </summary>
-    public static string? Draw(ModelRoute route, Random random)
+    public static string? Draw(ModelRoute route, Random random) => Draw(route.Targets, route.ModelName, random);
+
+    /// <summary>
+    /// The same draw over any weighted targets (an InferenceModelRewrite rule's too). No targets:
+    /// <paramref name="fallback"/>. All weights zero: null.
+    /// </summary>
+    public static string? Draw(ImmutableArray<WeightedTarget> targets, string fallback, Random random)
     {
-        var targets = route.Targets;
         if (targets.IsDefaultOrEmpty)
         {
-            return route.ModelName;
+            return fallback;
         }
 
         long sum = 0;

@@ -145,7 +145,7 @@ public sealed class FileConfigurationSource : BackgroundService
 
     private ConfigurationLoadResult Apply(ManifestFileSet files)
     {
-        var build = SnapshotBuilder.Build(files.Inputs, new PoolSelection(_options.PoolName, _options.PoolNamespace));
+        var build = SnapshotBuilder.Build(files.Inputs, new PoolSelection(_options.PoolName, _options.PoolNamespace) { Group = _options.PoolGroup });
         foreach (var warning in build.Warnings)
         {
             FileConfigurationSourceLog.ConfigurationWarning(_logger, warning);

@@ -12,6 +12,12 @@ public sealed class FileConfigurationSourceOptions
     /// <summary>Namespace of <see cref="PoolName"/>; null accepts any namespace as long as the name is unambiguous.</summary>
     public string? PoolNamespace { get; set; }
 
+    /// <summary>
+    /// API group of <see cref="PoolName"/> (inference.networking.x-k8s.io or inference.networking.k8s.io); null
+    /// accepts either as long as the pool is unambiguous.
+    /// </summary>
+    public string? PoolGroup { get; set; }
+
     /// <summary>Quiet time after a file-system event before reloading, so a burst of writes loads once.</summary>
     public TimeSpan DebounceInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
@@ -40,6 +46,11 @@ public sealed class FileConfigurationSourceOptions
         if (PoolName is { Length: 0 } || PoolNamespace is { Length: 0 })
         {
             throw new ArgumentException("the pool name and namespace must be null or non-empty", nameof(PoolName));
+        }
+
+        if (PoolGroup is { Length: 0 })
+        {
+            throw new ArgumentException("the pool group must be null or non-empty", nameof(PoolGroup));
         }
 
         if (DebounceInterval < TimeSpan.Zero)

@@ -3,7 +3,7 @@ using System.Text;
 using InferenceGateway.Api.Core;
 using InferenceGateway.Api.Local;
 using InferenceGateway.Api.Serialization;
-using InferenceGateway.Api.V1Alpha1;
+using InferenceGateway.Api.Meta;
 using InferenceGateway.Core.Datastore;
 
 namespace InferenceGateway.Core.Sources;
@@ -139,46 +139,48 @@ internal sealed record ManifestFileSet(
 
     private static SnapshotInputs Sort(List<ManifestDocument> documents, List<string> errors)
     {
-        var pools = new List<InferencePool>();
-        var models = new List<InferenceModel>();
-        var pods = new List<Pod>();
-        var staticLists = new List<StaticEndpoints>();
-        var seen = new Dictionary<(string Kind, ObjectKey Key), ManifestDocument>();
+        var used = new List<KubernetesObject>(documents.Count);
+        var seen = new Dictionary<(string Group, string Kind, ObjectKey Key), ManifestDocument>();
         foreach (var document in documents)
         {
             var resource = document.Object;
             var kind = resource.GetType().Name;
+            if (!IsUsed(resource))
+            {
+                errors.Add($"{document.Source}: document {document.DocumentIndex + 1}: {kind} is not used by the file source");
+                continue;
+            }
+
+            // Versions of one group are one object in a cluster (a v1alpha1 and a v1alpha2 pool of the same name
+            // clash); the v1 pool lives in another group and is another object.
             var key = SnapshotBuilder.KeyOf(resource);
-            if (!seen.TryAdd((kind, key), document))
+            var identity = (GroupOf(resource), kind, key);
+            if (!seen.TryAdd(identity, document))
             {
                 // In a cluster the second would silently replace the first; in files it is almost surely a mistake.
-                var first = seen[(kind, key)];
+                var first = seen[identity];
                 errors.Add($"{document.Source}: document {document.DocumentIndex + 1}: {kind} {key} is already defined in {first.Source} document {first.DocumentIndex + 1}");
                 continue;
             }
 
-            switch (resource)
-            {
-                case InferencePool pool:
-                    pools.Add(pool);
-                    break;
-                case InferenceModel model:
-                    models.Add(model);
-                    break;
-                case Pod pod:
-                    pods.Add(pod);
-                    break;
-                case StaticEndpoints list:
-                    staticLists.Add(list);
-                    break;
-                default:
-                    errors.Add($"{document.Source}: document {document.DocumentIndex + 1}: {kind} is not used by the file source");
-                    break;
-            }
+            used.Add(resource);
         }
 
-        return new SnapshotInputs(pools, models, pods, staticLists);
+        return SnapshotInputs.FromResources(used);
     }
+
+    private static bool IsUsed(KubernetesObject resource) => resource is Pod or StaticEndpoints
+        or Api.V1Alpha1.InferencePool or Api.V1Alpha1.InferenceModel
+        or Api.V1Alpha2.InferencePool or Api.V1Alpha2.InferenceModel or Api.V1Alpha2.InferenceObjective or Api.V1Alpha2.InferenceModelRewrite
+        or Api.V1.InferencePool;
+
+    private static string GroupOf(KubernetesObject resource) => resource switch
+    {
+        Api.V1.InferencePool => Api.V1.InferencePool.Group,
+        Pod => "",
+        StaticEndpoints => StaticEndpoints.Group,
+        _ => Api.V1Alpha1.InferencePool.Group,
+    };
 }
 
 /// <summary>The files under the configuration path as text, before parsing.</summary>
