@@ -271,7 +271,7 @@ public sealed class KubernetesConfigurationSource : BackgroundService
     private static SnapshotInputs SnapshotInputsOf(
         IReadOnlyList<KubernetesObject> pools, IReadOnlyList<KubernetesObject> models, IReadOnlyList<KubernetesObject> objectives,
         IReadOnlyList<KubernetesObject> rewrites, List<Pod> pods) =>
-        new([.. pools.OfType<Api.V1Alpha1.InferencePool>()], [.. models.OfType<Api.V1Alpha1.InferenceModel>()], pods, []);
+        SnapshotInputs.FromResources([.. pools, .. models, .. objectives, .. rewrites, .. pods]);
 
     private void Publish(DatastoreSnapshot snapshot)
     {
