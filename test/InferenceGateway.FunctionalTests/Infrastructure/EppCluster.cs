@@ -76,12 +76,16 @@ public sealed class EppCluster : IAsyncDisposable
     }
 
     /// <summary>Starts epp with exactly these arguments (plus ports 0 on 127.0.0.1) and reads its addresses.</summary>
-    public static async Task<EppCluster> StartEppOnlyAsync(params string[] eppArgs)
+    public static Task<EppCluster> StartEppOnlyAsync(params string[] eppArgs) =>
+        StartEppOnlyAsync(new Dictionary<string, string>(), eppArgs);
+
+    /// <summary>The same with extra environment variables for the epp process (e.g. POD_NAME).</summary>
+    public static async Task<EppCluster> StartEppOnlyAsync(IReadOnlyDictionary<string, string> environment, params string[] eppArgs)
     {
         var cluster = new EppCluster(new TempConfigFolder());
         try
         {
-            await cluster.StartEppAsync(eppArgs);
+            await cluster.StartEppAsync(eppArgs, environment);
             return cluster;
         }
         catch
@@ -91,9 +95,9 @@ public sealed class EppCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartEppAsync(string[] args)
+    private async Task StartEppAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        Epp = CliProcess.Start(["epp", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", .. args]);
+        Epp = CliProcess.Start(environment ?? new Dictionary<string, string>(), ["epp", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", .. args]);
         GrpcPort = Port(await Epp.WaitForLineAsync(@"ext_proc listening on 127\.0\.0\.1:(\d+)", StartTimeout));
         HealthPort = Port(await Epp.WaitForLineAsync(@"health listening on 127\.0\.0\.1:(\d+)", StartTimeout));
         var metrics = await Epp.WaitForLineAsync(@"metrics listening on (http://\S+)", StartTimeout);
