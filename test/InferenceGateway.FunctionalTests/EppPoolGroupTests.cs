@@ -157,6 +157,21 @@ public sealed class EppPoolGroupTests
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await second.HealthAsync("liveness"));
     }
 
+    [Theory]
+    [InlineData("--pool-name p --pool-group example.com", "--pool-group must be")]
+    [InlineData("--pool-name p --pool-group inference.networking.k8s.io --pool-version v1alpha2", "--pool-version v1alpha2 is not served")]
+    [InlineData("--endpoint-selector app=vllm", "target ports")]
+    [InlineData("--pool-name p --endpoint-target-ports 8000", "--endpoint-target-ports needs --endpoint-selector")]
+    public async Task Epp_InconsistentKubernetesFlags_ExitsWithUsageError(string args, string message)
+    {
+        await using var epp = CliProcess.Start(["epp", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", "--secure-serving=false", .. args.Split(' ')]);
+
+        var exitCode = await epp.WaitForExitAsync(EppCluster.StartTimeout);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, epp.Output, StringComparison.Ordinal);
+    }
+
     private static JsonObject ReadyPod() => new()
     {
         ["apiVersion"] = "v1",
