@@ -43,8 +43,6 @@ public sealed class InferenceModelRewriteSpec
 [Doc("InferenceModelRewriteRule defines match criteria and the weighted targets a matching request is rewritten to.")]
 public sealed class InferenceModelRewriteRule
 {
-    public const string WeightsRuleMessage = "Weights should be set for all targets, or none of the targets.";
-
     /// <summary>Any match suffices (OR); no matches = the rule matches every request.</summary>
     [JsonPropertyName("matches")]
     [Doc("Matches are the criteria for matching a request; a request matches when ANY criterion holds. Empty: the rule matches all requests.")]
@@ -52,7 +50,6 @@ public sealed class InferenceModelRewriteRule
 
     [JsonPropertyName("targets")]
     [MinItems(1)]
-    [AllOrNone("weight", WeightsRuleMessage)]
     [Doc("Targets are the weighted model names a matching request is rewritten to (traffic splitting, A/B tests, canary rollouts).")]
     public List<ModelRewriteTarget>? Targets { get; set; }
 }
@@ -90,11 +87,14 @@ public enum ModelMatchType
 [Doc("TargetModel defines a weighted model destination.")]
 public sealed class ModelRewriteTarget
 {
-    /// <summary>1..1,000,000; absent on every target = equal split.</summary>
+    /// <summary>
+    /// 1..1,000,000. The API asks for all targets or none to set a weight but its CRD does not enforce it (a CEL rule
+    /// over the unbounded rules and targets lists would exceed the API server's cost budget); an absent weight counts as 1.
+    /// </summary>
     [JsonPropertyName("weight")]
     [Minimum(1)]
     [Maximum(1000000)]
-    [Doc("Weight is the proportion of matching requests (weight / sum of weights) rewritten to this target. Either every target sets a weight or none does (then the split is even).")]
+    [Doc("Weight is the proportion of matching requests (weight / sum of weights) rewritten to this target. Set it on every target or on none (an absent weight counts as 1, so no weights give an even split).")]
     public int? Weight { get; set; }
 
     [JsonPropertyName("modelRewrite")]

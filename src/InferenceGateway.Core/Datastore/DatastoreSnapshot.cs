@@ -129,7 +129,7 @@ public sealed record ObjectiveInfo(string Name, int Priority, CriticalityBand Ba
 }
 
 /// <summary>One InferenceModelRewrite rule: a matching request's model is rewritten to a target drawn by weight.</summary>
-/// <param name="Targets">At least one; weights 1..1,000,000 (1 each when the resource sets none).</param>
+/// <param name="Targets">At least one; weights 1..1,000,000 (an absent weight counts as 1).</param>
 /// <param name="RuleIndex">Position of the rule in spec.rules of <paramref name="Source"/>.</param>
 public sealed record ModelRewriteRule(ImmutableArray<WeightedTarget> Targets, ObjectKey Source, int RuleIndex);
 

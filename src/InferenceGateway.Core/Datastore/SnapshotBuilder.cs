@@ -234,7 +234,9 @@ public static class SnapshotBuilder
         }
         else if (selection.Name is null)
         {
-            errors.Add($"several InferencePools are defined ({available}): choose one with the pool name (and namespace)");
+            errors.Add(HasSeveralGroups(matches)
+                ? $"several InferencePools are defined ({available}): choose one with the pool name (and namespace) and the pool group"
+                : $"several InferencePools are defined ({available}): choose one with the pool name (and namespace)");
         }
         else if (selection.Group is null && HasSeveralGroups(matches))
         {
