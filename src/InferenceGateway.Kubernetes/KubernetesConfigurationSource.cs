@@ -240,7 +240,10 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         var models = _models?.Objects() ?? [];
         var pods = _pods?.Items() ?? [];
         var inputs = SnapshotInputsOf(pools, models, _objectives?.Objects() ?? [], _rewrites?.Objects() ?? [], pods);
-        var build = SnapshotBuilder.Build(inputs, new PoolSelection(_options.EffectivePoolName, _options.PoolNamespace));
+        var build = SnapshotBuilder.Build(inputs, new PoolSelection(_options.EffectivePoolName, _options.PoolNamespace)
+        {
+            Group = _synthetic is null ? _options.PoolGroup : KubernetesSourceOptions.StandardGroup,
+        });
         var errors = string.Join("; ", build.Errors);
         if (errors != _lastErrors)
         {

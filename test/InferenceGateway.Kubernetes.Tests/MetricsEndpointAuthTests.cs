@@ -4,6 +4,7 @@ using InferenceGateway.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -128,5 +129,23 @@ public sealed class MetricsEndpointAuthTests
 
         cluster.Server.FailReviews = false;
         Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AddKubernetesMetricsEndpointAuth_AfterSource_ResolvesKubernetesAuthorizerOverTheSourceConnection()
+    {
+        var (cluster, api) = await StartAsync();
+        await using var _ = cluster;
+        api.Dispose();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        var options = cluster.Options();
+        services.AddKubernetesSource(options).AddKubernetesMetricsEndpointAuth();
+        await using var provider = services.BuildServiceProvider();
+
+        var authorizer = provider.GetRequiredService<IMetricsEndpointAuthorizer>();
+
+        Assert.IsType<KubernetesMetricsAuthorizer>(authorizer);
+        Assert.Equal(MetricsAccessDecision.Forbidden, await authorizer.AuthorizeAsync(OtherToken, "/metrics", CancellationToken.None));
     }
 }
