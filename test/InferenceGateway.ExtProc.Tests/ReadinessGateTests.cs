@@ -27,7 +27,7 @@ public sealed class ReadinessGateTests
                 services.AddLogging(logging => logging.ClearProviders());
                 services.AddSingleton<IInferenceRouter>(new FakeInferenceRouter());
                 services.AddSingleton<IPickerReadiness>(new DelegatePickerReadiness(() => true));
-                services.AddSingleton<IReadinessGate>(new DelegateReadinessGate(() => Volatile.Read(ref leader)));
+                services.AddSingleton<IPickerReadinessGate>(new LeaderGate(() => Volatile.Read(ref leader)));
                 services.AddSingleton(new PickerMetrics(Prometheus.Metrics.NewCustomRegistry()));
             });
         await using (server)
@@ -50,5 +50,12 @@ public sealed class ReadinessGateTests
             Assert.Equal(ServingStatus.Serving, await Check("liveness"));
             await server.StopAsync();
         }
+    }
+
+    private sealed class LeaderGate(Func<bool> isLeader) : IPickerReadinessGate
+    {
+        public string Name => "leader";
+
+        public bool IsOpen => isLeader();
     }
 }

@@ -141,13 +141,21 @@ public sealed class EppPoolGroupTests
         using var folder = new TempConfigFolder();
         var kubeconfig = api.WriteKubeconfig(folder.Path, Namespace);
         string[] args = ["--pool-group", "inference.networking.k8s.io", "--pool-name", Pool, "--pool-namespace", Namespace,
-            "--kubeconfig", kubeconfig, "--ha-enable-leader-election", "--secure-serving=false"];
+            "--kubeconfig", kubeconfig, "--ha-enable-leader-election", "--secure-serving=false", "--metrics-endpoint-auth=false"];
 
         await using var first = await EppCluster.StartEppOnlyAsync(new Dictionary<string, string> { ["POD_NAME"] = "epp-a" }, args);
         await first.WaitForHealthAsync("readiness", HealthCheckResponse.Types.ServingStatus.Serving);
         await using var second = await EppCluster.StartEppOnlyAsync(new Dictionary<string, string> { ["POD_NAME"] = "epp-b" }, args);
-        // The second replica has synced (its ext_proc service serves) but does not hold the lease.
-        await second.WaitForHealthAsync("envoy.service.ext_proc.v3.ExternalProcessor", HealthCheckResponse.Types.ServingStatus.Serving);
+        // The second replica serves the pool (its pool gauge appears once the snapshot has it) but does not hold the lease.
+        var text = "";
+        await EppCluster.EventuallyAsync(
+            async () =>
+            {
+                text = await second.MetricsTextAsync();
+                return EppCluster.Sample(text, $"inference_pool_ready_pods{{name=\"{Pool}\"}}") == 0;
+            },
+            EppCluster.StartTimeout,
+            () => $"the second replica never served the pool:\n{text}\n{second.Epp.Output}");
 
         var lease = api.Get("leases", Namespace, $"{Pool}-epp-leader");
         Assert.Equal("epp-a", lease?["spec"]?["holderIdentity"]?.GetValue<string>());

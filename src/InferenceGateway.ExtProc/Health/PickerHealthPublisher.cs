@@ -9,12 +9,12 @@ namespace InferenceGateway.ExtProc.Health;
 /// <summary>
 /// Keeps grpc.health.v1 statuses current: <c>liveness</c> serves while the host runs; <c>readiness</c>,
 /// <c>inference-extension</c>, the ext_proc service name and the overall "" status follow the readiness source;
-/// <c>readiness</c> also needs every registered <see cref="IReadinessGate"/> open (leader election: the leader only).
+/// <c>readiness</c> also needs every registered <see cref="IPickerReadinessGate"/> open (leader election: the leader only).
 /// </summary>
 internal sealed class PickerHealthPublisher(
     HealthServiceImpl health,
     IPickerReadiness readiness,
-    IEnumerable<IReadinessGate> readinessGates,
+    IEnumerable<IPickerReadinessGate> readinessGates,
     IOptions<ExtProcOptions> options,
     TimeProvider timeProvider,
     ILogger<PickerHealthPublisher> logger) : BackgroundService
@@ -24,7 +24,7 @@ internal sealed class PickerHealthPublisher(
     public const string InferenceExtension = "inference-extension";
     public const string ExtProcService = "envoy.service.ext_proc.v3.ExternalProcessor";
 
-    private readonly IReadinessGate[] _gates = [.. readinessGates];
+    private readonly IPickerReadinessGate[] _gates = [.. readinessGates];
     private bool? _lastReady;
     private bool? _lastGated;
 

@@ -13,17 +13,15 @@ public sealed class DelegatePickerReadiness(Func<bool> isReady) : IPickerReadine
 }
 
 /// <summary>
-/// An extra condition for the <c>readiness</c> health service only. With leader election the reference picker
-/// reports <c>readiness</c> SERVING on the leader alone (liveness, the ext_proc service and the overall status keep
-/// following <see cref="IPickerReadiness"/>); the host registers a gate that reads the leadership.
+/// An extra condition for the <c>readiness</c> health service only, on top of <see cref="IPickerReadiness"/>: for
+/// example "this replica holds the leader lease" when leader election is on (the reference picker then reports
+/// <c>readiness</c> SERVING on the leader alone). <c>liveness</c>, <c>inference-extension</c>, the ext_proc service
+/// name and "" keep following <see cref="IPickerReadiness"/>. Register any number as singletons.
 /// </summary>
-public interface IReadinessGate
+public interface IPickerReadinessGate
 {
-    bool IsOpen { get; }
-}
+    /// <summary>Shown in the log when the gate holds readiness back.</summary>
+    string Name { get; }
 
-/// <summary>A readiness gate from a delegate.</summary>
-public sealed class DelegateReadinessGate(Func<bool> isOpen) : IReadinessGate
-{
-    public bool IsOpen => isOpen();
+    bool IsOpen { get; }
 }

@@ -162,11 +162,7 @@ internal sealed class EppHost : IAsyncDisposable
             if (kubernetes.LeaderElection.Enabled)
             {
                 // As the reference picker: with leader election only the leader reports `readiness` SERVING.
-                services.AddSingleton<IReadinessGate>(sp =>
-                {
-                    var leadership = sp.GetRequiredService<ILeadership>();
-                    return new DelegateReadinessGate(() => leadership.IsLeader);
-                });
+                services.AddSingleton<IPickerReadinessGate>(sp => new LeaderReadinessGate(sp.GetRequiredService<ILeadership>()));
             }
 
             services.AddSingleton<IPickerReadiness>(sp =>
