@@ -20,7 +20,7 @@ internal readonly record struct WatchEvent(string Type, JsonElement Object);
 internal sealed record ListResult(IReadOnlyList<JsonElement> Items, string ResourceVersion);
 
 /// <summary>
-/// The few REST calls the source needs (list, watch, status patch), over the connection KubernetesClient sets up
+/// The few REST calls the source needs (list, watch, status patch, create for reviews), over the connection KubernetesClient sets up
 /// from the kubeconfig or the in-cluster service account (TLS, client certificates, CA, token refresh). The typed
 /// client is also exposed for the lease lock. Our own resource types are decoded with System.Text.Json directly,
 /// so the watch stream is read line by line exactly as the API server sends it.
@@ -133,6 +133,22 @@ internal sealed class KubernetesApiClient : IDisposable
         return document.RootElement.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("resourceVersion", out var rv)
             ? rv.GetString()
             : null;
+    }
+
+    /// <summary>POSTs a JSON object to a collection (e.g. a TokenReview) and returns the object the server sent back.</summary>
+    public async Task<JsonElement> CreateAsync(string collectionPath, string json, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_baseUri, collectionPath))
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        using var response = await SendAsync(request, timeout.Token).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, timeout.Token).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+        using var document = await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
+        return document.RootElement.Clone();
     }
 
     public void Dispose()

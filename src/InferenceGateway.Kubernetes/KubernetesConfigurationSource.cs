@@ -2,7 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using InferenceGateway.Api.Core;
-using InferenceGateway.Api.V1Alpha1;
+using InferenceGateway.Api.Meta;
+using InferenceGateway.Api.V1Alpha2;
 using InferenceGateway.Core.Datastore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,11 +11,16 @@ using Microsoft.Extensions.Logging;
 namespace InferenceGateway.Kubernetes;
 
 /// <summary>
-/// Keeps the datastore in step with the cluster: informers (list + watch) on the served InferencePool, the
-/// InferenceModels of its namespace and the pods matching the pool's selector (restarted with the new selector when
-/// it changes). Each burst of changes rebuilds the snapshot once with <see cref="SnapshotBuilder"/> and publishes it
-/// when its content changed. While this replica is the leader, it then writes the Accepted (models) and Ready (pool)
-/// conditions through the status subresource, but only those that differ from what the objects already say.
+/// Keeps the datastore in step with the cluster: informers (list + watch) on the served InferencePool (of the
+/// group/version <see cref="KubernetesSourceOptions.PoolGroup"/> and <see cref="KubernetesSourceOptions.PoolVersion"/>
+/// select), the InferenceModels of that version in its namespace (none for v1), the InferenceObjectives and
+/// InferenceModelRewrites (x-k8s.io v1alpha2; optional: a missing CRD is tolerated) for the v1alpha2 and v1 eras,
+/// and the pods matching the pool's selector (restarted with the new selector when it changes). In pool-less mode
+/// (<see cref="KubernetesSourceOptions.EndpointSelector"/>) no pool is read: a synthetic v1 pool carries the selector
+/// and ports. Each burst of changes rebuilds the snapshot once with <see cref="SnapshotBuilder"/> and publishes it
+/// when its content changed. For the seed's v1alpha1 resources, while this replica is the leader, it then writes
+/// the Accepted (models) and Ready (pool) conditions through the status subresource, but only those that differ from
+/// what the objects already say. A v1 pool's status.parents belongs to the gateways and is never written.
 /// </summary>
 public sealed class KubernetesConfigurationSource : BackgroundService
 {
@@ -29,8 +35,12 @@ public sealed class KubernetesConfigurationSource : BackgroundService
 
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, string?> _pendingWrites = new(StringComparer.Ordinal);
-    private readonly ResourceInformer<InferencePool> _pools;
-    private readonly ResourceInformer<InferenceModel> _models;
+    private readonly IResourceInformer? _pools;
+    private readonly IResourceInformer? _models;
+    private readonly IResourceInformer? _objectives;
+    private readonly IResourceInformer? _rewrites;
+    private readonly Api.V1.InferencePool? _synthetic;
+    private readonly bool _writesStatus;
     private ResourceInformer<Pod>? _pods;
     private CancellationTokenSource? _podsStop;
     private Task _podsTask = Task.CompletedTask;
@@ -57,9 +67,50 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         _leadership = leadership;
         _time = time;
         _logger = logger;
-        var group = $"apis/{InferencePool.Group}/{InferencePool.Version}/namespaces/{Uri.EscapeDataString(options.PoolNamespace)}";
-        _pools = NewInformer<InferencePool>($"{group}/inferencepools", null, $"metadata.name={options.PoolName}");
-        _models = NewInformer<InferenceModel>($"{group}/inferencemodels", null, null);
+        var ns = Uri.EscapeDataString(options.PoolNamespace);
+        var version = options.EffectivePoolVersion;
+        var group = $"apis/{options.PoolGroup}/{version}/namespaces/{ns}";
+        if (options.IsPoolless)
+        {
+            _synthetic = SyntheticPool(options);
+        }
+        else
+        {
+            var byName = $"metadata.name={options.PoolName}";
+            _pools = version switch
+            {
+                "v1alpha1" => NewInformer<Api.V1Alpha1.InferencePool>($"{group}/inferencepools", null, byName),
+                "v1alpha2" => NewInformer<InferencePool>($"{group}/inferencepools", null, byName),
+                _ => NewInformer<Api.V1.InferencePool>($"{group}/inferencepools", null, byName),
+            };
+            _models = version switch
+            {
+                "v1alpha1" => NewInformer<Api.V1Alpha1.InferenceModel>($"{group}/inferencemodels", null, null),
+                // The v1alpha2 era moved to InferenceObjective; a cluster may no longer have this CRD.
+                "v1alpha2" => NewInformer<InferenceModel>($"{group}/inferencemodels", null, null, optional: true),
+                _ => null, // v1 has no InferenceModel
+            };
+        }
+
+        if (version != "v1alpha1" || options.IsPoolless)
+        {
+            var objectives = $"apis/{InferenceObjective.Group}/{InferenceObjective.Version}/namespaces/{ns}";
+            _objectives = NewInformer<InferenceObjective>($"{objectives}/inferenceobjectives", null, null, optional: true);
+            _rewrites = NewInformer<InferenceModelRewrite>($"{objectives}/inferencemodelrewrites", null, null, optional: true);
+        }
+
+        _writesStatus = options.WriteStatus && !options.IsPoolless && version == "v1alpha1";
+    }
+
+    private IEnumerable<IResourceInformer> FixedInformers()
+    {
+        foreach (var informer in new[] { _pools, _models, _objectives, _rewrites })
+        {
+            if (informer is not null)
+            {
+                yield return informer;
+            }
+        }
     }
 
     /// <summary>True once the pool, model and pod informers have listed and the first snapshot was built (readiness).</summary>
@@ -69,7 +120,7 @@ public sealed class KubernetesConfigurationSource : BackgroundService
     public Task Synced => _synced.Task;
 
     /// <summary>Lists made so far by the pool, model and pod informers (re-lists happen only after 410 Gone).</summary>
-    internal (int Pools, int Models, int Pods) ListCounts => (_pools.ListCount, _models.ListCount, _pods?.ListCount ?? 0);
+    internal (int Pools, int Models, int Pods) ListCounts => (_pools?.ListCount ?? 0, _models?.ListCount ?? 0, _pods?.ListCount ?? 0);
 
     /// <summary>Completed reconcile passes (rebuild + status check); tests wait on it instead of sleeping.</summary>
     internal int ReconcileCount => Volatile.Read(ref _reconcileCount);
@@ -81,9 +132,11 @@ public sealed class KubernetesConfigurationSource : BackgroundService
     internal long ReconciledSequence => Interlocked.Read(ref _reconciledSequence);
 
     /// <summary>The newest resourceVersion each running informer has seen.</summary>
-    internal string?[] ObservedResourceVersions => _pods is { } pods
-        ? [_pools.LastResourceVersion, _models.LastResourceVersion, pods.LastResourceVersion]
-        : [_pools.LastResourceVersion, _models.LastResourceVersion];
+    internal string?[] ObservedResourceVersions =>
+        [.. FixedInformers().Where(i => !i.IsMissing).Select(i => i.LastResourceVersion), .. _pods is { } pods ? [pods.LastResourceVersion] : Array.Empty<string?>()];
+
+    /// <summary>True while the InferenceObjective / InferenceModelRewrite CRDs answer 404 (null: not watched).</summary>
+    internal (bool? Objectives, bool? Rewrites) MissingResources => (_objectives?.IsMissing, _rewrites?.IsMissing);
 
     /// <summary>The label selector the pod informer watches with (null: none yet).</summary>
     internal string? PodSelector => Volatile.Read(ref _podSelector);
@@ -91,7 +144,12 @@ public sealed class KubernetesConfigurationSource : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _leadership.LeadershipChanged += OnLeadershipChanged;
-        var informers = new[] { _pools.RunAsync(stoppingToken), _models.RunAsync(stoppingToken) };
+        var informers = FixedInformers().Select(i => i.RunAsync(stoppingToken)).ToArray();
+        if (_synthetic is not null)
+        {
+            Signal(); // nothing to list but pods: start them now
+        }
+
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -128,8 +186,21 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         }
     }
 
-    private ResourceInformer<T> NewInformer<T>(string path, string? labelSelector, string? fieldSelector) where T : Api.Meta.KubernetesObject =>
-        new(_api, path, labelSelector, fieldSelector, Signal, _time, _options.InitialReconnectDelay, _options.MaxReconnectDelay, _logger);
+    private ResourceInformer<T> NewInformer<T>(string path, string? labelSelector, string? fieldSelector, bool optional = false) where T : KubernetesObject =>
+        new(_api, path, labelSelector, fieldSelector, Signal, _time, _options.InitialReconnectDelay, _options.MaxReconnectDelay, _logger, optional);
+
+    /// <summary>The pool of pool-less mode: a v1 pool (any model name passes through) over the endpoint selector.</summary>
+    private static Api.V1.InferencePool SyntheticPool(KubernetesSourceOptions options) => new()
+    {
+        ApiVersion = Api.V1.InferencePool.GroupVersion,
+        Kind = Api.V1.InferencePool.KindName,
+        Metadata = new ObjectMeta { Name = options.EffectivePoolName, Namespace = options.PoolNamespace },
+        Spec = new Api.V1.InferencePoolSpec
+        {
+            Selector = new Api.V1.LabelSelector { MatchLabels = LabelSelectors.ParseEquality(options.EndpointSelector!) },
+            TargetPorts = [.. options.EndpointTargetPorts.Select(p => new Api.V1.Port { Number = p })],
+        },
+    };
 
     private void Signal()
     {
@@ -148,19 +219,31 @@ public sealed class KubernetesConfigurationSource : BackgroundService
     private async Task ReconcileAsync(CancellationToken cancellationToken)
     {
         var sequence = Interlocked.Read(ref _signalSequence);
-        var pools = _pools.Items();
-        var pool = pools.Find(p => p.Metadata.Name == _options.PoolName);
-        await EnsurePodInformerAsync(SelectorOf(pool), cancellationToken).ConfigureAwait(false);
-        if (!_pools.HasSynced || !_models.HasSynced || _pods is { HasSynced: false })
+        IReadOnlyList<KubernetesObject> pools = _synthetic is not null ? [_synthetic] : _pools!.Objects();
+        KubernetesObject? pool = null;
+        foreach (var candidate in pools)
+        {
+            if (candidate.Metadata.Name == _options.EffectivePoolName)
+            {
+                pool = candidate;
+            }
+        }
+
+        await EnsurePodInformerAsync(LabelSelectors.Format(SelectorOf(pool)), cancellationToken).ConfigureAwait(false);
+        if (FixedInformers().Any(i => !i.HasSynced) || _pods is { HasSynced: false })
         {
             Interlocked.Increment(ref _reconcileCount);
             Interlocked.Exchange(ref _reconciledSequence, sequence);
             return; // keep serving the previous snapshot until every informer has listed
         }
 
-        var models = _models.Items();
+        var models = _models?.Objects() ?? [];
         var pods = _pods?.Items() ?? [];
-        var build = SnapshotBuilder.Build(new SnapshotInputs(pools, models, pods, []), new PoolSelection(_options.PoolName, _options.PoolNamespace));
+        var inputs = SnapshotInputsOf(pools, models, _objectives?.Objects() ?? [], _rewrites?.Objects() ?? [], pods);
+        var build = SnapshotBuilder.Build(inputs, new PoolSelection(_options.EffectivePoolName, _options.PoolNamespace)
+        {
+            Group = _synthetic is null ? _options.PoolGroup : KubernetesSourceOptions.StandardGroup,
+        });
         var errors = string.Join("; ", build.Errors);
         if (errors != _lastErrors)
         {
@@ -178,21 +261,27 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         }
 
         _synced.TrySetResult();
-        if (_options.WriteStatus && _leadership.IsLeader)
+        if (_writesStatus && _leadership.IsLeader)
         {
-            await WriteStatusAsync(pool, models, build, cancellationToken).ConfigureAwait(false);
+            await WriteStatusAsync(pool as Api.V1Alpha1.InferencePool, [.. models.OfType<Api.V1Alpha1.InferenceModel>()], build, cancellationToken).ConfigureAwait(false);
         }
 
         Interlocked.Increment(ref _reconcileCount);
         Interlocked.Exchange(ref _reconciledSequence, sequence);
     }
 
+    /// <summary>What the informers hold, as the builder takes it (each resource kind in its own list).</summary>
+    private static SnapshotInputs SnapshotInputsOf(
+        IReadOnlyList<KubernetesObject> pools, IReadOnlyList<KubernetesObject> models, IReadOnlyList<KubernetesObject> objectives,
+        IReadOnlyList<KubernetesObject> rewrites, List<Pod> pods) =>
+        SnapshotInputs.FromResources([.. pools, .. models, .. objectives, .. rewrites, .. pods]);
+
     private void Publish(DatastoreSnapshot snapshot)
     {
         try
         {
             var published = _datastore.Publish(snapshot);
-            KubernetesLog.SnapshotPublished(_logger, $"{_options.PoolNamespace}/{_options.PoolName}", snapshot.HasPool,
+            KubernetesLog.SnapshotPublished(_logger, $"{_options.PoolNamespace}/{_options.EffectivePoolName}", snapshot.HasPool,
                 snapshot.Endpoints.Length, snapshot.Models.Count, snapshot.Conflicts.Length, published.Version);
         }
         catch (AggregateException e)
@@ -202,22 +291,13 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         }
     }
 
-    private static string? SelectorOf(InferencePool? pool)
+    private static IReadOnlyDictionary<string, string>? SelectorOf(KubernetesObject? pool) => pool switch
     {
-        if (pool?.Spec.Selector is not { Count: > 0 } selector)
-        {
-            return null;
-        }
-
-        var parts = new List<string>(selector.Count);
-        foreach (var (key, value) in selector)
-        {
-            parts.Add($"{key}={value}");
-        }
-
-        parts.Sort(StringComparer.Ordinal);
-        return string.Join(',', parts);
-    }
+        Api.V1Alpha1.InferencePool p => p.Spec.Selector,
+        InferencePool p => p.Spec.Selector,
+        Api.V1.InferencePool p => p.Spec.Selector?.MatchLabels,
+        _ => null,
+    };
 
     private async Task EnsurePodInformerAsync(string? selector, CancellationToken cancellationToken)
     {
@@ -233,7 +313,7 @@ public sealed class KubernetesConfigurationSource : BackgroundService
             return; // an empty selector selects nothing
         }
 
-        KubernetesLog.PodSelectorChanged(_logger, $"{_options.PoolNamespace}/{_options.PoolName}", selector);
+        KubernetesLog.PodSelectorChanged(_logger, $"{_options.PoolNamespace}/{_options.EffectivePoolName}", selector);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var informer = NewInformer<Pod>($"api/v1/namespaces/{Uri.EscapeDataString(_options.PoolNamespace)}/pods", selector, null);
         _pods = informer;
@@ -257,10 +337,10 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         _podsTask = Task.CompletedTask;
     }
 
-    private async Task WriteStatusAsync(InferencePool? pool, List<InferenceModel> models, SnapshotBuildResult build, CancellationToken cancellationToken)
+    private async Task WriteStatusAsync(Api.V1Alpha1.InferencePool? pool, List<Api.V1Alpha1.InferenceModel> models, SnapshotBuildResult build, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var group = $"apis/{InferencePool.Group}/{InferencePool.Version}/namespaces/{Uri.EscapeDataString(_options.PoolNamespace)}";
+        var group = $"apis/{Api.V1Alpha1.InferencePool.Group}/{Api.V1Alpha1.InferencePool.Version}/namespaces/{Uri.EscapeDataString(_options.PoolNamespace)}";
         if (build.Snapshot is not null)
         {
             foreach (var model in models)
@@ -282,7 +362,7 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         }
     }
 
-    private async Task WriteConditionsAsync(string path, string? seenVersion, List<Api.Meta.Condition>? conditions, CancellationToken cancellationToken)
+    private async Task WriteConditionsAsync(string path, string? seenVersion, List<Condition>? conditions, CancellationToken cancellationToken)
     {
         if (conditions is null)
         {

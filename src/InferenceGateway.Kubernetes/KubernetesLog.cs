@@ -43,4 +43,19 @@ internal static partial class KubernetesLog
 
     [LoggerMessage(EventId = 2013, Level = LogLevel.Error, Message = "A datastore Changed handler failed after publishing the new snapshot")]
     public static partial void ChangedHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Warning, Message = "Could not check a /metrics bearer token with the API server ({Message}); answering 503")]
+    public static partial void MetricsAuthFailed(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Debug, Message = "A request for {Path} carried a token the API server did not authenticate")]
+    public static partial void MetricsTokenRejected(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Debug, Message = "User {User} may not get {Path}")]
+    public static partial void MetricsAccessDenied(ILogger logger, string user, string path);
+
+    [LoggerMessage(EventId = 2017, Level = LogLevel.Warning, Message = "{Path} is not served by the API server (404: is its CRD installed?); continuing without it and listing again with backoff")]
+    public static partial void ResourceMissing(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 2018, Level = LogLevel.Information, Message = "{Path} is served now; watching it")]
+    public static partial void ResourceInstalled(ILogger logger, string path);
 }

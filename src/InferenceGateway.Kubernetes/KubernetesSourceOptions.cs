@@ -3,8 +3,45 @@ namespace InferenceGateway.Kubernetes;
 /// <summary>Which pool the picker serves, how it reaches the API server, and how it behaves with several replicas.</summary>
 public sealed class KubernetesSourceOptions
 {
-    /// <summary>The InferencePool to serve (--pool-name). Required.</summary>
+    /// <summary>The seed's API group (v1alpha1, v1alpha2), the default of <see cref="PoolGroup"/>.</summary>
+    public const string ExperimentalGroup = "inference.networking.x-k8s.io";
+
+    /// <summary>The group of v1 InferencePools, which today's gateways read.</summary>
+    public const string StandardGroup = "inference.networking.k8s.io";
+
+    /// <summary>The name a pool-less picker gives its synthetic pool when --pool-name is not set (metrics, lease).</summary>
+    public const string DefaultPoollessName = "endpoint-selector";
+
+    /// <summary>
+    /// The InferencePool to serve (--pool-name). Required unless <see cref="EndpointSelector"/> is set; then it only
+    /// names the synthetic pool.
+    /// </summary>
     public string PoolName { get; set; } = "";
+
+    /// <summary>API group of the pool to watch (--pool-group): <see cref="ExperimentalGroup"/> or <see cref="StandardGroup"/>.</summary>
+    public string PoolGroup { get; set; } = ExperimentalGroup;
+
+    /// <summary>Version of the pool (and InferenceModels) in <see cref="ExperimentalGroup"/> (--pool-version): v1alpha1 or v1alpha2. Null: v1alpha1 (or v1 in <see cref="StandardGroup"/>).</summary>
+    public string? PoolVersion { get; set; }
+
+    /// <summary>
+    /// Pool-less mode (--endpoint-selector): an equality label selector ("app=vllm,tier=gpu") over the pods of
+    /// <see cref="PoolNamespace"/>; no InferencePool is read, the picker serves the selected pods on
+    /// <see cref="EndpointTargetPorts"/>.
+    /// </summary>
+    public string? EndpointSelector { get; set; }
+
+    /// <summary>Ports of every selected pod in pool-less mode (--endpoint-target-ports), 1 to 8; each is its own endpoint.</summary>
+    public List<int> EndpointTargetPorts { get; set; } = [];
+
+    /// <summary>True in pool-less mode.</summary>
+    public bool IsPoolless => !string.IsNullOrWhiteSpace(EndpointSelector);
+
+    /// <summary>The pool version actually watched.</summary>
+    public string EffectivePoolVersion => PoolVersion ?? (PoolGroup == StandardGroup ? "v1" : "v1alpha1");
+
+    /// <summary>The served pool's name: <see cref="PoolName"/>, or <see cref="DefaultPoollessName"/> in pool-less mode.</summary>
+    public string EffectivePoolName => IsPoolless && string.IsNullOrWhiteSpace(PoolName) ? DefaultPoollessName : PoolName;
 
     /// <summary>Namespace of the pool, its models and pods (--pool-namespace).</summary>
     public string PoolNamespace { get; set; } = "default";
@@ -32,13 +69,53 @@ public sealed class KubernetesSourceOptions
     public string EffectiveLeaseNamespace => LeaderElection.LeaseNamespace ?? PoolNamespace;
 
     /// <summary>The lease name: <see cref="LeaderElectionOptions.LeaseName"/> or "&lt;pool&gt;-epp-leader".</summary>
-    public string EffectiveLeaseName => LeaderElection.LeaseName ?? $"{PoolName}-epp-leader";
+    public string EffectiveLeaseName => LeaderElection.LeaseName ?? $"{EffectivePoolName}-epp-leader";
 
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(PoolName))
+        if (IsPoolless)
         {
-            throw new ArgumentException("the pool name (--pool-name) is required", nameof(PoolName));
+            _ = LabelSelectors.ParseEquality(EndpointSelector!);
+            if (EndpointTargetPorts.Count is 0 or > 8)
+            {
+                throw new ArgumentException("pool-less mode needs 1 to 8 target ports (--endpoint-target-ports 8000,8001)", nameof(EndpointTargetPorts));
+            }
+
+            foreach (var port in EndpointTargetPorts)
+            {
+                if (port is < 1 or > 65535)
+                {
+                    throw new ArgumentException($"--endpoint-target-ports: {port} is not a port (1..65535)", nameof(EndpointTargetPorts));
+                }
+            }
+
+            if (EndpointTargetPorts.Distinct().Count() != EndpointTargetPorts.Count)
+            {
+                throw new ArgumentException("--endpoint-target-ports: a port is listed twice", nameof(EndpointTargetPorts));
+            }
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(PoolName))
+            {
+                throw new ArgumentException("the pool name (--pool-name) is required (or --endpoint-selector for pool-less mode)", nameof(PoolName));
+            }
+
+            if (EndpointTargetPorts.Count > 0)
+            {
+                throw new ArgumentException("--endpoint-target-ports needs --endpoint-selector (the pool's own ports are used otherwise)", nameof(EndpointTargetPorts));
+            }
+        }
+
+        switch (PoolGroup, EffectivePoolVersion)
+        {
+            case (ExperimentalGroup, "v1alpha1" or "v1alpha2"):
+            case (StandardGroup, "v1"):
+                break;
+            case (ExperimentalGroup or StandardGroup, _):
+                throw new ArgumentException($"--pool-version {PoolVersion} is not served for --pool-group {PoolGroup} (use v1alpha1 or v1alpha2 with {ExperimentalGroup}, v1 with {StandardGroup})", nameof(PoolVersion));
+            default:
+                throw new ArgumentException($"--pool-group must be {ExperimentalGroup} or {StandardGroup}, got '{PoolGroup}'", nameof(PoolGroup));
         }
 
         if (string.IsNullOrWhiteSpace(PoolNamespace))

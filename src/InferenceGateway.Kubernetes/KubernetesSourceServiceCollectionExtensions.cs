@@ -1,4 +1,5 @@
 using InferenceGateway.Core.Datastore;
+using InferenceGateway.Core.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,22 @@ public static class KubernetesSourceServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<KubernetesConfigurationSource>>()));
         services.AddHostedService(sp => sp.GetRequiredService<KubernetesConfigurationSource>());
+        return services;
+    }
+
+    /// <summary>
+    /// Registers <see cref="IMetricsEndpointAuthorizer"/> as a <see cref="KubernetesMetricsAuthorizer"/> over the
+    /// source's API connection (call after <see cref="AddKubernetesSource"/>). The picker's service account needs
+    /// create on tokenreviews and subjectaccessreviews (cluster-scoped).
+    /// </summary>
+    public static IServiceCollection AddKubernetesMetricsEndpointAuth(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IMetricsEndpointAuthorizer>(sp => new KubernetesMetricsAuthorizer(
+            sp.GetRequiredService<KubernetesApiClient>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<KubernetesMetricsAuthorizer>>()));
         return services;
     }
 }

@@ -22,13 +22,32 @@ internal static class ReconnectBackoff
     }
 }
 
+/// <summary>The version-independent view of an informer the source needs (its kind is chosen at run time).</summary>
+internal interface IResourceInformer
+{
+    bool HasSynced { get; }
+
+    int ListCount { get; }
+
+    string? LastResourceVersion { get; }
+
+    /// <summary>True while an optional resource's list answers 404 (its CRD is not installed).</summary>
+    bool IsMissing { get; }
+
+    IReadOnlyList<KubernetesObject> Objects();
+
+    Task RunAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>
 /// A local cache of one kind of object, kept current by list-then-watch: lists once, then watches from the list's
 /// resourceVersion; after a dropped connection it resumes the watch from the last resourceVersion it saw (no
 /// re-list, no missed event); on 410 Gone (history compacted) it lists again; failures back off exponentially on
-/// the injected clock. Every change calls <c>onChange</c> (cheap: the source coalesces).
+/// the injected clock. Every change calls <c>onChange</c> (cheap: the source coalesces). An optional informer (a
+/// resource whose CRD may not be installed) counts a 404 on list as synced and empty, logs it once and keeps
+/// retrying with backoff, so a missing CRD never blocks the picker and an installed one is picked up later.
 /// </summary>
-internal sealed class ResourceInformer<T> where T : KubernetesObject
+internal sealed class ResourceInformer<T> : IResourceInformer where T : KubernetesObject
 {
     private readonly KubernetesApiClient _api;
     private readonly string _collectionPath;
@@ -42,13 +61,15 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
     private readonly Lock _gate = new();
     private readonly Dictionary<ObjectKey, T> _items = [];
     private volatile bool _hasSynced;
+    private volatile bool _missing;
     private volatile string? _lastVersion;
     private int _listCount;
 
     public ResourceInformer(
         KubernetesApiClient api, string collectionPath, string? labelSelector, string? fieldSelector, Action onChange,
-        TimeProvider time, TimeSpan initialDelay, TimeSpan maxDelay, ILogger logger)
+        TimeProvider time, TimeSpan initialDelay, TimeSpan maxDelay, ILogger logger, bool optional = false)
     {
+        Optional = optional;
         _api = api;
         _collectionPath = collectionPath;
         _labelSelector = labelSelector;
@@ -62,6 +83,11 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
 
     public string? LabelSelector => _labelSelector;
 
+    /// <summary>A 404 on list means "not installed": synced and empty (see the class remarks).</summary>
+    public bool Optional { get; }
+
+    public bool IsMissing => _missing;
+
     /// <summary>True once the first list has been loaded.</summary>
     public bool HasSynced => _hasSynced;
 
@@ -72,6 +98,14 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
     public string? LastResourceVersion => _lastVersion;
 
     public List<T> Items()
+    {
+        lock (_gate)
+        {
+            return [.. _items.Values];
+        }
+    }
+
+    public IReadOnlyList<KubernetesObject> Objects()
     {
         lock (_gate)
         {
@@ -151,6 +185,21 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
             {
                 return;
             }
+            catch (KubernetesApiException e) when (Optional && e.StatusCode == HttpStatusCode.NotFound && resourceVersion is null)
+            {
+                // The CRD is not installed (or was removed): serve without it, look again later.
+                MarkMissing();
+                var delay = ReconnectBackoff.Delay(failures, _initialDelay, _maxDelay);
+                failures++;
+                try
+                {
+                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
             catch (KubernetesApiException e) when (e.StatusCode == HttpStatusCode.Gone)
             {
                 KubernetesLog.WatchExpired(_logger, _collectionPath, resourceVersion ?? "", e.Message);
@@ -196,11 +245,35 @@ internal sealed class ResourceInformer<T> where T : KubernetesObject
         }
 
         Interlocked.Increment(ref _listCount);
+        if (_missing)
+        {
+            _missing = false;
+            KubernetesLog.ResourceInstalled(_logger, _collectionPath);
+        }
+
         _hasSynced = true;
         KubernetesLog.Listed(_logger, _collectionPath, _labelSelector ?? "", fresh.Count, list.ResourceVersion);
         _onChange();
         _lastVersion = list.ResourceVersion; // after the signal: whoever sees this version also sees a pass pending
         return list.ResourceVersion;
+    }
+
+    private void MarkMissing()
+    {
+        if (_missing)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            _items.Clear();
+        }
+
+        _missing = true;
+        _hasSynced = true;
+        KubernetesLog.ResourceMissing(_logger, _collectionPath);
+        _onChange();
     }
 
     /// <returns>The event's resourceVersion, when it carries one.</returns>

@@ -11,9 +11,18 @@ internal static class SnapshotContent
     public static bool Same(DatastoreSnapshot a, DatastoreSnapshot b)
     {
         if (!SamePool(a.Pool, b.Pool) || a.Endpoints.Length != b.Endpoints.Length || a.Models.Count != b.Models.Count
-            || a.Conflicts.Length != b.Conflicts.Length)
+            || a.Conflicts.Length != b.Conflicts.Length || a.Objectives.Count != b.Objectives.Count
+            || !SameRewrites(a.Rewrites, b.Rewrites))
         {
             return false;
+        }
+
+        foreach (var (name, objective) in a.Objectives)
+        {
+            if (!b.Objectives.TryGetValue(name, out var other) || objective != other)
+            {
+                return false;
+            }
         }
 
         for (var i = 0; i < a.Endpoints.Length; i++)
@@ -49,7 +58,30 @@ internal static class SnapshotContent
     private static bool SamePool(PoolInfo? a, PoolInfo? b) =>
         (a is null && b is null)
         || (a is not null && b is not null && a.Name == b.Name && a.Namespace == b.Namespace && a.FailureMode == b.FailureMode
+            && a.ApiVersion == b.ApiVersion && a.AppProtocol == b.AppProtocol
             && a.TargetPorts.SequenceEqual(b.TargetPorts) && SameMap(a.Selector, b.Selector));
+
+    private static bool SameRewrites(ModelRewriteTable a, ModelRewriteTable b)
+    {
+        if (a.Exact.Count != b.Exact.Count || !SameRule(a.CatchAll, b.CatchAll))
+        {
+            return false;
+        }
+
+        foreach (var (model, rule) in a.Exact)
+        {
+            if (!b.Exact.TryGetValue(model, out var other) || !SameRule(rule, other))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool SameRule(ModelRewriteRule? a, ModelRewriteRule? b) =>
+        (a is null && b is null)
+        || (a is not null && b is not null && a.Source == b.Source && a.RuleIndex == b.RuleIndex && a.Targets.SequenceEqual(b.Targets));
 
     private static bool SameMap(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
     {

@@ -24,4 +24,22 @@ public static class Wait
             }
         }
     }
+
+    /// <summary>The same for an asynchronous condition (e.g. a gRPC call); each check must finish before the next.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
+    {
+        var limit = deadline ?? DefaultDeadline;
+        using var cancel = new CancellationTokenSource(limit);
+        while (!await condition())
+        {
+            try
+            {
+                await Task.Delay(10, cancel.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"timed out after {limit.TotalSeconds}s waiting until {what}");
+            }
+        }
+    }
 }

@@ -8,13 +8,13 @@ namespace InferenceGateway.ExtProc.Health;
 
 /// <summary>
 /// Keeps grpc.health.v1 statuses current: <c>liveness</c> serves while the host runs; <c>readiness</c>,
-/// <c>inference-extension</c>, the ext_proc service name and the overall "" status follow the readiness source and
-/// every registered <see cref="IPickerReadinessGate"/>.
+/// <c>inference-extension</c>, the ext_proc service name and the overall "" status follow the readiness source;
+/// <c>readiness</c> also needs every registered <see cref="IPickerReadinessGate"/> open (leader election: the leader only).
 /// </summary>
 internal sealed class PickerHealthPublisher(
     HealthServiceImpl health,
     IPickerReadiness readiness,
-    IEnumerable<IPickerReadinessGate> gates,
+    IEnumerable<IPickerReadinessGate> readinessGates,
     IOptions<ExtProcOptions> options,
     TimeProvider timeProvider,
     ILogger<PickerHealthPublisher> logger) : BackgroundService
@@ -24,8 +24,9 @@ internal sealed class PickerHealthPublisher(
     public const string InferenceExtension = "inference-extension";
     public const string ExtProcService = "envoy.service.ext_proc.v3.ExternalProcessor";
 
-    private readonly IPickerReadinessGate[] _gates = [.. gates];
+    private readonly IPickerReadinessGate[] _gates = [.. readinessGates];
     private bool? _lastReady;
+    private bool? _lastGated;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -39,32 +40,35 @@ internal sealed class PickerHealthPublisher(
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         // Shutting down: stop advertising so the proxy drains to other replicas.
         _lastReady = null;
+        _lastGated = null;
         SetAll(HealthCheckResponse.Types.ServingStatus.NotServing);
+        health.SetStatus(Readiness, HealthCheckResponse.Types.ServingStatus.NotServing);
         health.SetStatus(Liveness, HealthCheckResponse.Types.ServingStatus.NotServing);
     }
 
     internal void Refresh()
     {
         bool ready;
+        var gated = true;
         try
         {
             ready = readiness.IsReady;
             foreach (var gate in _gates)
             {
-                if (ready && !gate.IsOpen)
-                {
-                    ready = false;
-                    if (_lastReady != false)
-                    {
-                        ExtProcLog.ReadinessGateClosed(logger, gate.Name);
-                    }
-                }
+                gated &= gate.IsOpen;
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             ExtProcLog.ReadinessFailed(logger, ex);
             ready = false;
+        }
+
+        gated &= ready;
+        if (_lastGated != gated)
+        {
+            _lastGated = gated;
+            health.SetStatus(Readiness, gated ? HealthCheckResponse.Types.ServingStatus.Serving : HealthCheckResponse.Types.ServingStatus.NotServing);
         }
 
         if (_lastReady == ready)
@@ -81,7 +85,6 @@ internal sealed class PickerHealthPublisher(
     private void SetAll(HealthCheckResponse.Types.ServingStatus status)
     {
         health.SetStatus(string.Empty, status);
-        health.SetStatus(Readiness, status);
         health.SetStatus(InferenceExtension, status);
         health.SetStatus(ExtProcService, status);
     }

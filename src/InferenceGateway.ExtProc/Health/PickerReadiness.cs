@@ -13,11 +13,10 @@ public sealed class DelegatePickerReadiness(Func<bool> isReady) : IPickerReadine
 }
 
 /// <summary>
-/// An extra condition on readiness, on top of <see cref="IPickerReadiness"/>: for example "this replica holds the
-/// leader lease" when leader election is on (the reference picker then reports readiness only on the leader).
-/// Register any number as singletons; the readiness services (<c>readiness</c>, <c>inference-extension</c>, the
-/// ext_proc service name and "") serve only while the picker is ready and every gate is open. <c>liveness</c>
-/// never depends on them.
+/// An extra condition for the <c>readiness</c> health service only, on top of <see cref="IPickerReadiness"/>: for
+/// example "this replica holds the leader lease" when leader election is on (the reference picker then reports
+/// <c>readiness</c> SERVING on the leader alone). <c>liveness</c>, <c>inference-extension</c>, the ext_proc service
+/// name and "" keep following <see cref="IPickerReadiness"/>. Register any number as singletons.
 /// </summary>
 public interface IPickerReadinessGate
 {

@@ -17,6 +17,10 @@ internal static class EppCommand
         var config = new Option<string?>("--config") { Description = "Read pools, models and endpoints from this file or folder (instead of Kubernetes)" };
         var poolName = new Option<string?>("--pool-name") { Description = "The InferencePool to serve (Kubernetes source)" };
         var poolNamespace = new Option<string?>("--pool-namespace") { Description = "Namespace of the pool (default $NAMESPACE, else default)" };
+        var poolGroup = new Option<string>("--pool-group") { Description = "API group of the InferencePool: inference.networking.x-k8s.io (the seed's) or inference.networking.k8s.io (v1)", DefaultValueFactory = _ => KubernetesSourceOptions.ExperimentalGroup };
+        var poolVersion = new Option<string?>("--pool-version") { Description = "Version in inference.networking.x-k8s.io: v1alpha1 (default) or v1alpha2" };
+        var endpointSelector = new Option<string?>("--endpoint-selector") { Description = "Pool-less mode: serve the pods of --pool-namespace matching this label selector (app=vllm,tier=gpu), without an InferencePool" };
+        var endpointPorts = new Option<string?>("--endpoint-target-ports") { Description = "Pool-less mode: the model-server ports of every selected pod, comma separated (each is its own endpoint)" };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "A kubeconfig file (default: in-cluster service account)" };
         var leaderElection = new Option<bool>("--ha-enable-leader-election") { Description = "Elect a leader (Lease) among replicas; only the leader writes status" };
         var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "0.0.0.0" };
@@ -33,12 +37,13 @@ internal static class EppCommand
         var schedulerProfile = new Option<string?>("--scheduler-profile") { Description = "Profile to run: a built-in (default, reference-default, seed-tree, random, round-robin, least-request) or one from --scheduler-config (default: the config's first, else default)" };
         var staleness = new Option<string>("--metrics-staleness-threshold") { Description = "Endpoint metrics older than this are unknown (e.g. 2s, 500ms)", DefaultValueFactory = _ => "2s" };
         var maxBody = new Option<int?>("--max-request-body-bytes") { Description = "Largest request body accepted (larger: 413); default 64 MiB" };
+        var metricsAuth = new Option<bool>("--metrics-endpoint-auth") { Description = "Kubernetes source: /metrics requires a bearer token allowed to get /metrics (TokenReview + SubjectAccessReview); off with --config", DefaultValueFactory = _ => true };
         var logLevel = new Option<string?>("--log-level") { Description = "trace | debug | information | warning | error (default warning)" };
         var verbosity = new Option<int?>("--v", "-v") { Description = "Log verbosity as the reference picker takes it: 1 warnings, 2 information, 3-4 debug, 5 trace" };
         var assumeFullDuplex = new Option<bool>("--assume-full-duplex") { Description = "Treat request and response bodies as FULL_DUPLEX_STREAMED when the gateway sends no protocol_config (Envoy 1.33)" };
 
         var command = new Command("epp", "Run the endpoint picker for Envoy (ext_proc gRPC, gRPC health, Prometheus metrics).");
-        foreach (var option in new Option[] { config, poolName, poolNamespace, kubeconfig, leaderElection, host, grpcPort, healthPort, metricsPort, destinationHeader, primaryOnly, secureServing, certPath, certReload, schedulerConfig, schedulerConfigText, schedulerProfile, staleness, maxBody, logLevel, verbosity, assumeFullDuplex })
+        foreach (var option in new Option[] { config, poolName, poolNamespace, poolGroup, poolVersion, endpointSelector, endpointPorts, kubeconfig, leaderElection, host, grpcPort, healthPort, metricsPort, destinationHeader, primaryOnly, secureServing, certPath, certReload, schedulerConfig, schedulerConfigText, schedulerProfile, staleness, maxBody, metricsAuth, logLevel, verbosity, assumeFullDuplex })
         {
             command.Options.Add(option);
         }
@@ -50,20 +55,25 @@ internal static class EppCommand
             {
                 var configPath = parseResult.GetValue(config);
                 var pool = parseResult.GetValue(poolName);
-                if ((configPath is null) == (pool is null))
+                var selector = parseResult.GetValue(endpointSelector);
+                if ((configPath is null) == (pool is null && selector is null))
                 {
-                    throw new ArgumentException("give exactly one source: --config PATH (files) or --pool-name NAME (Kubernetes)");
+                    throw new ArgumentException("give exactly one source: --config PATH (files), or --pool-name NAME or --endpoint-selector LABELS (Kubernetes)");
                 }
 
                 KubernetesSourceOptions? kubernetes = null;
-                if (pool is not null)
+                if (configPath is null)
                 {
                     var ns = parseResult.GetValue(poolNamespace)
                         ?? (Environment.GetEnvironmentVariable("NAMESPACE") is { Length: > 0 } env ? env : "default");
                     kubernetes = new KubernetesSourceOptions
                     {
-                        PoolName = pool,
+                        PoolName = pool ?? "",
                         PoolNamespace = ns,
+                        PoolGroup = parseResult.GetValue(poolGroup)!,
+                        PoolVersion = parseResult.GetValue(poolVersion),
+                        EndpointSelector = selector,
+                        EndpointTargetPorts = ParsePorts(parseResult.GetValue(endpointPorts)),
                         KubeconfigPath = parseResult.GetValue(kubeconfig),
                         LeaderElection = new LeaderElectionOptions { Enabled = parseResult.GetValue(leaderElection) },
                     };
@@ -106,6 +116,7 @@ internal static class EppCommand
                         : null,
                     LogLevel = ResolveLogLevel(parseResult.GetValue(logLevel), parseResult.GetValue(verbosity)),
                     AssumeFullDuplex = parseResult.GetValue(assumeFullDuplex),
+                    MetricsEndpointAuth = kubernetes is not null && parseResult.GetValue(metricsAuth),
                 };
             }
             catch (Exception exception) when (exception is ArgumentException or FormatException)
@@ -178,6 +189,25 @@ internal static class EppCommand
         }
 
         return 0;
+    }
+
+    /// <summary>"8000,8001" as the reference takes --endpoint-target-ports.</summary>
+    internal static List<int> ParsePorts(string? text)
+    {
+        var ports = new List<int>();
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return ports;
+        }
+
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            ports.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+                ? port
+                : throw new ArgumentException($"--endpoint-target-ports: \"{part}\" is not a port number"));
+        }
+
+        return ports;
     }
 
     private static int CheckPort(string name, int port) =>

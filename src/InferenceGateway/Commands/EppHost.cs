@@ -3,6 +3,7 @@ using InferenceGateway.Core;
 using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Metrics;
 using InferenceGateway.Core.Scheduling;
+using InferenceGateway.Core.Security;
 using InferenceGateway.Core.Sources;
 using InferenceGateway.ExtProc;
 using InferenceGateway.ExtProc.Health;
@@ -61,6 +62,9 @@ internal sealed class EppSettings
 
     /// <summary>Streams without protocol_config are FULL_DUPLEX_STREAMED both ways (Envoy 1.33).</summary>
     public bool AssumeFullDuplex { get; init; }
+
+    /// <summary>Kubernetes source only: /metrics needs a bearer token the API server authenticates and authorizes.</summary>
+    public bool MetricsEndpointAuth { get; init; }
 }
 
 /// <summary>
@@ -124,8 +128,14 @@ internal sealed class EppHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.ListenAddress, settings.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1AndHttp2));
         var metricsApp = builder.Build();
+        var authorizer = server.Services.GetService<IMetricsEndpointAuthorizer>();
         metricsApp.MapGet("/metrics", async context =>
         {
+            if (authorizer is not null && !await MetricsEndpointAuth.CheckAsync(context, authorizer).ConfigureAwait(false))
+            {
+                return;
+            }
+
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
         });
@@ -154,6 +164,17 @@ internal sealed class EppHost : IAsyncDisposable
         {
             var kubernetes = settings.Kubernetes ?? throw new InvalidOperationException("epp needs a file or a Kubernetes source");
             services.AddKubernetesSource(kubernetes);
+            if (settings.MetricsEndpointAuth)
+            {
+                services.AddKubernetesMetricsEndpointAuth();
+            }
+
+            if (kubernetes.LeaderElection.Enabled)
+            {
+                // As the reference picker: with leader election only the leader reports `readiness` SERVING.
+                services.AddSingleton<IPickerReadinessGate>(sp => new LeaderReadinessGate(sp.GetRequiredService<ILeadership>()));
+            }
+
             services.AddSingleton<IPickerReadiness>(sp =>
             {
                 var source = sp.GetRequiredService<KubernetesConfigurationSource>();

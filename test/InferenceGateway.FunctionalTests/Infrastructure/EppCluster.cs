@@ -82,12 +82,16 @@ public sealed class EppCluster : IAsyncDisposable
     /// Starts epp with exactly these arguments (plus ports 0 on 127.0.0.1, and <c>--secure-serving=false</c> unless
     /// the arguments say otherwise) and reads its addresses.
     /// </summary>
-    public static async Task<EppCluster> StartEppOnlyAsync(params string[] eppArgs)
+    public static Task<EppCluster> StartEppOnlyAsync(params string[] eppArgs) =>
+        StartEppOnlyAsync(new Dictionary<string, string>(), eppArgs);
+
+    /// <summary>The same with extra environment variables for the epp process (e.g. POD_NAME).</summary>
+    public static async Task<EppCluster> StartEppOnlyAsync(IReadOnlyDictionary<string, string> environment, params string[] eppArgs)
     {
         var cluster = new EppCluster(new TempConfigFolder());
         try
         {
-            await cluster.StartEppAsync(eppArgs);
+            await cluster.StartEppAsync(eppArgs, environment);
             return cluster;
         }
         catch
@@ -113,12 +117,12 @@ public sealed class EppCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartEppAsync(string[] args, bool plaintextUnlessChosen = true)
+    private async Task StartEppAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null, bool plaintextUnlessChosen = true)
     {
         // epp serves TLS by default (as the reference picker); the tests speak h2c unless they ask for TLS.
         var tlsChosen = !plaintextUnlessChosen || Array.Exists(args, a => a.StartsWith("--secure-serving", StringComparison.Ordinal));
         string[] transport = tlsChosen ? [] : ["--secure-serving=false"];
-        Epp = CliProcess.Start(["epp", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", .. transport, .. args]);
+        Epp = CliProcess.Start(environment ?? new Dictionary<string, string>(), ["epp", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", .. transport, .. args]);
         var grpc = await Epp.WaitForLineAsync(@"ext_proc listening on 127\.0\.0\.1:(\d+) \((TLS|h2c)\)", StartTimeout);
         GrpcPort = Port(grpc);
         IsTls = grpc.Groups[2].Value == "TLS";

@@ -20,7 +20,9 @@ public sealed record StatusWrite(string Resource, string Namespace, string Name,
 /// <summary>
 /// An in-process Kubernetes API server for tests: Kestrel on 127.0.0.1 (port 0) speaking the real REST and watch
 /// protocol for core/v1 pods, inference.networking.x-k8s.io/v1alpha1 inferencepools and inferencemodels (with the
-/// status subresource) and coordination.k8s.io/v1 leases. One global, monotonically increasing resourceVersion;
+/// status subresource), their v1alpha2 versions, v1alpha2 inferenceobjectives and inferencemodelrewrites,
+/// inference.networking.k8s.io/v1 inferencepools and coordination.k8s.io/v1 leases; TokenReviews and
+/// SubjectAccessReviews are answered from configured tokens and grants. One global, monotonically increasing resourceVersion;
 /// lists carry it in metadata.resourceVersion; a watch from a resourceVersion older than the retained history gets
 /// an ERROR event with a 410 Gone Status, as from a compacted etcd. Test hooks change objects, drop watch
 /// connections, refuse new watches, compact history and record status writes.
@@ -29,13 +31,39 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 {
     public const string BearerToken = "fake-kubernetes-token";
 
+    // Resource names for the hooks (Modify, Delete, ListCount, ...). The seed's kinds keep their plural names:
+    // "pods", "inferencepools", "inferencemodels" (inference.networking.x-k8s.io/v1alpha1), "leases". Other versions
+    // of the same plural are separate stores here (a real API server converts between them).
+
+    /// <summary>inference.networking.x-k8s.io/v1alpha2 InferencePools.</summary>
+    public const string V1Alpha2Pools = "inferencepools.v1alpha2";
+
+    /// <summary>inference.networking.x-k8s.io/v1alpha2 InferenceModels.</summary>
+    public const string V1Alpha2Models = "inferencemodels.v1alpha2";
+
+    /// <summary>inference.networking.k8s.io/v1 InferencePools.</summary>
+    public const string V1Pools = "inferencepools.v1";
+
+    /// <summary>inference.networking.x-k8s.io/v1alpha2 InferenceObjectives.</summary>
+    public const string Objectives = "inferenceobjectives";
+
+    /// <summary>inference.networking.x-k8s.io/v1alpha2 InferenceModelRewrites.</summary>
+    public const string Rewrites = "inferencemodelrewrites";
+
     private static readonly Dictionary<string, ResourceType> Types = new(StringComparer.Ordinal)
     {
         ["pods"] = new("", "v1", "pods", "Pod", HasStatus: false),
         ["inferencepools"] = new("inference.networking.x-k8s.io", "v1alpha1", "inferencepools", "InferencePool", HasStatus: true),
         ["inferencemodels"] = new("inference.networking.x-k8s.io", "v1alpha1", "inferencemodels", "InferenceModel", HasStatus: true),
         ["leases"] = new("coordination.k8s.io", "v1", "leases", "Lease", HasStatus: false),
+        [V1Alpha2Pools] = new("inference.networking.x-k8s.io", "v1alpha2", "inferencepools", "InferencePool", HasStatus: true),
+        [V1Alpha2Models] = new("inference.networking.x-k8s.io", "v1alpha2", "inferencemodels", "InferenceModel", HasStatus: true),
+        [V1Pools] = new("inference.networking.k8s.io", "v1", "inferencepools", "InferencePool", HasStatus: true),
+        [Objectives] = new("inference.networking.x-k8s.io", "v1alpha2", "inferenceobjectives", "InferenceObjective", HasStatus: true),
+        [Rewrites] = new("inference.networking.x-k8s.io", "v1alpha2", "inferencemodelrewrites", "InferenceModelRewrite", HasStatus: true),
     };
+
+    private readonly HashSet<string> _uninstalled = new(StringComparer.Ordinal);
 
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Resource, string Namespace, string Name), JsonObject> _objects = [];
@@ -46,7 +74,12 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private readonly WebApplication _app;
     private long _resourceVersion = 1;
     private long _historyStart = 1;
+    private readonly Dictionary<string, (string User, string[] Groups)> _tokens = new(StringComparer.Ordinal);
+    private readonly HashSet<(string User, string Path, string Verb)> _nonResourceGrants = [];
     private int _watchRequests;
+    private int _tokenReviews;
+    private int _accessReviews;
+    private bool _failReviews;
     private int _refusedWatches;
     private bool _rejectWatches;
 
@@ -208,6 +241,31 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Makes a resource unknown, as when its CRD is not installed: every request for it answers 404 (open watches
+    /// end). <see cref="Install"/> serves it again, with the objects it held.
+    /// </summary>
+    public void Uninstall(string resource)
+    {
+        lock (_gate)
+        {
+            _uninstalled.Add(resource);
+            foreach (var watcher in _watchers.Where(w => w.Resource == resource).ToList())
+            {
+                watcher.Events.Writer.TryComplete();
+                _watchers.Remove(watcher);
+            }
+        }
+    }
+
+    public void Install(string resource)
+    {
+        lock (_gate)
+        {
+            _uninstalled.Remove(resource);
+        }
+    }
+
     /// <summary>Ends every open watch response (clients see end of stream and reconnect).</summary>
     public void DisconnectWatches()
     {
@@ -331,6 +389,130 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>A token that TokenReviews authenticate as <paramref name="user"/> (in <paramref name="groups"/>); other tokens are not authenticated.</summary>
+    public void AddToken(string token, string user, params string[] groups)
+    {
+        lock (_gate)
+        {
+            _tokens[token] = (user, groups);
+        }
+    }
+
+    /// <summary>Lets SubjectAccessReviews allow <paramref name="verb"/> on the non-resource <paramref name="path"/> for a user or group.</summary>
+    public void GrantNonResource(string userOrGroup, string path = "/metrics", string verb = "get")
+    {
+        lock (_gate)
+        {
+            _nonResourceGrants.Add((userOrGroup, path, verb));
+        }
+    }
+
+    /// <summary>While set, TokenReviews and SubjectAccessReviews answer 500 (an API server in trouble).</summary>
+    public bool FailReviews
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _failReviews;
+            }
+        }
+        set
+        {
+            lock (_gate)
+            {
+                _failReviews = value;
+            }
+        }
+    }
+
+    /// <summary>TokenReviews received (answered or failed).</summary>
+    public int TokenReviewCount => Volatile.Read(ref _tokenReviews);
+
+    /// <summary>SubjectAccessReviews received (answered or failed).</summary>
+    public int SubjectAccessReviewCount => Volatile.Read(ref _accessReviews);
+
+    private async Task<bool> TryHandleReviewAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value?.TrimEnd('/') ?? "";
+        var isToken = path == "/apis/authentication.k8s.io/v1/tokenreviews";
+        var isAccess = path == "/apis/authorization.k8s.io/v1/subjectaccessreviews";
+        if (!isToken && !isAccess)
+        {
+            return false;
+        }
+
+        if (context.Request.Method != "POST")
+        {
+            await WriteStatusAsync(context, HttpStatusCode.MethodNotAllowed, "MethodNotAllowed", "reviews can only be created").ConfigureAwait(false);
+            return true;
+        }
+
+        if (isToken)
+        {
+            Interlocked.Increment(ref _tokenReviews);
+        }
+        else
+        {
+            Interlocked.Increment(ref _accessReviews);
+        }
+
+        var body = await ReadBodyAsync(context).ConfigureAwait(false);
+        if (body?["spec"] is not JsonObject spec)
+        {
+            await WriteStatusAsync(context, HttpStatusCode.BadRequest, "BadRequest", "spec is required").ConfigureAwait(false);
+            return true;
+        }
+
+        JsonObject status;
+        lock (_gate)
+        {
+            if (_failReviews)
+            {
+                status = null!;
+            }
+            else if (isToken)
+            {
+                var token = spec["token"]?.GetValue<string>() ?? "";
+                status = _tokens.TryGetValue(token, out var identity)
+                    ? new JsonObject
+                    {
+                        ["authenticated"] = true,
+                        ["user"] = new JsonObject
+                        {
+                            ["username"] = identity.User,
+                            ["uid"] = "uid-" + identity.User,
+                            ["groups"] = new JsonArray([.. identity.Groups.Select(g => (JsonNode)g)]),
+                        },
+                    }
+                    : new JsonObject { ["authenticated"] = false, ["error"] = "invalid bearer token" };
+            }
+            else
+            {
+                var user = spec["user"]?.GetValue<string>() ?? "";
+                var groups = (spec["groups"] as JsonArray)?.Select(g => g?.GetValue<string>() ?? "").ToList() ?? [];
+                var attributes = spec["nonResourceAttributes"] as JsonObject;
+                var target = attributes?["path"]?.GetValue<string>() ?? "";
+                var verb = attributes?["verb"]?.GetValue<string>() ?? "";
+                var allowed = attributes is not null
+                    && (_nonResourceGrants.Contains((user, target, verb)) || groups.Any(g => _nonResourceGrants.Contains((g, target, verb))));
+                status = allowed
+                    ? new JsonObject { ["allowed"] = true, ["reason"] = "granted by the test" }
+                    : new JsonObject { ["allowed"] = false, ["reason"] = "no grant" };
+            }
+        }
+
+        if (status is null)
+        {
+            await WriteStatusAsync(context, HttpStatusCode.InternalServerError, "InternalError", "reviews fail (test hook)").ConfigureAwait(false);
+            return true;
+        }
+
+        body["status"] = status;
+        await WriteJsonAsync(context, HttpStatusCode.Created, body).ConfigureAwait(false);
+        return true;
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
         if (RequireBearerToken && context.Request.Headers.Authorization.ToString() != $"Bearer {BearerToken}")
@@ -339,7 +521,19 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             return;
         }
 
-        if (!TryParsePath(context.Request.Path.Value ?? "", out var route))
+        if (await TryHandleReviewAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        bool uninstalled;
+        var parsed = TryParsePath(context.Request.Path.Value ?? "", out var route);
+        lock (_gate)
+        {
+            uninstalled = parsed && _uninstalled.Contains(route.Resource);
+        }
+
+        if (!parsed || uninstalled)
         {
             await WriteStatusAsync(context, HttpStatusCode.NotFound, "NotFound", $"the server could not find the requested resource ({context.Request.Path})").ConfigureAwait(false);
             return;
@@ -1035,7 +1229,16 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             i += 2;
         }
 
-        if (segments.Length <= i || !Types.TryGetValue(segments[i], out var type) || type.Group != group || type.Version != version)
+        string? resource = null;
+        foreach (var (key, type) in Types)
+        {
+            if (segments.Length > i && type.Plural == segments[i] && type.Group == group && type.Version == version)
+            {
+                resource = key;
+            }
+        }
+
+        if (resource is null)
         {
             return false;
         }
@@ -1047,7 +1250,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             return false;
         }
 
-        route = new Route(segments[i], ns, name, subresource);
+        route = new Route(resource, ns, name, subresource);
         return true;
     }
 

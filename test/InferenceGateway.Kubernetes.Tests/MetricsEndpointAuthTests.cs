@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Headers;
+using InferenceGateway.Core.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace InferenceGateway.Kubernetes.Tests;
+
+/// <summary>/metrics behind TokenReview + SubjectAccessReview, against the fake API server.</summary>
+public sealed class MetricsEndpointAuthTests
+{
+    private const string AllowedToken = "prometheus-token";
+    private const string OtherToken = "someone-else-token";
+
+    private static async Task<(KubernetesTestCluster Cluster, KubernetesApiClient Api)> StartAsync()
+    {
+        var cluster = await KubernetesTestCluster.StartAsync();
+        cluster.Server.AddToken(AllowedToken, "system:serviceaccount:monitoring:prometheus", "system:serviceaccounts");
+        cluster.Server.AddToken(OtherToken, "system:serviceaccount:default:app");
+        cluster.Server.GrantNonResource("system:serviceaccount:monitoring:prometheus", "/metrics", "get");
+        var options = cluster.Options();
+        return (cluster, new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(options.KubeconfigPath, null)));
+    }
+
+    /// <summary>A Kestrel /metrics endpoint guarded exactly as epp guards its own.</summary>
+    private static async Task<(WebApplication App, HttpClient Client)> StartMetricsAsync(IMetricsEndpointAuthorizer authorizer)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.MapGet("/metrics", async context =>
+        {
+            if (await MetricsEndpointAuth.CheckAsync(context, authorizer))
+            {
+                await context.Response.WriteAsync("# metrics\n");
+            }
+        });
+        await app.StartAsync();
+        return (app, new HttpClient { BaseAddress = new Uri(app.Urls.First()) });
+    }
+
+    private static HttpRequestMessage Get(string? token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return request;
+    }
+
+    [Fact]
+    public async Task Metrics_NoTokenInvalidTokenForbiddenUserAllowedUser_401_401_403_200()
+    {
+        var (cluster, api) = await StartAsync();
+        await using var _ = cluster;
+        using var __ = api;
+        var authorizer = new KubernetesMetricsAuthorizer(api, TimeProvider.System, NullLogger<KubernetesMetricsAuthorizer>.Instance);
+        var (app, client) = await StartMetricsAsync(authorizer);
+        await using var ___ = app;
+        using var ____ = client;
+
+        using var none = await client.SendAsync(Get(null));
+        using var invalid = await client.SendAsync(Get("not-a-token"));
+        using var forbidden = await client.SendAsync(Get(OtherToken));
+        using var allowed = await client.SendAsync(Get(AllowedToken));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("Bearer", none.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal(HttpStatusCode.Unauthorized, invalid.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        Assert.Equal("# metrics\n", await allowed.Content.ReadAsStringAsync());
+        Assert.Equal(3, cluster.Server.TokenReviewCount); // no token: no review
+        Assert.Equal(2, cluster.Server.SubjectAccessReviewCount); // invalid token: no access review
+    }
+
+    [Fact]
+    public async Task AuthorizeAsync_GrantToGroup_AllowsMemberOfGroup()
+    {
+        var (cluster, api) = await StartAsync();
+        await using var _ = cluster;
+        using var __ = api;
+        cluster.Server.AddToken("group-token", "alice", "metrics-readers");
+        cluster.Server.GrantNonResource("metrics-readers");
+        var authorizer = new KubernetesMetricsAuthorizer(api, TimeProvider.System, NullLogger<KubernetesMetricsAuthorizer>.Instance);
+
+        Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync("group-token", "/metrics", CancellationToken.None));
+        Assert.Equal(MetricsAccessDecision.Forbidden, await authorizer.AuthorizeAsync("group-token", "/debug", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AuthorizeAsync_SameTokenWithinCacheDuration_ReviewsOnceThenAgainAfterExpiry()
+    {
+        var (cluster, api) = await StartAsync();
+        await using var _ = cluster;
+        using var __ = api;
+        var time = new FakeTimeProvider();
+        var authorizer = new KubernetesMetricsAuthorizer(api, time, NullLogger<KubernetesMetricsAuthorizer>.Instance);
+
+        Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
+        time.Advance(KubernetesMetricsAuthorizer.CacheDuration / 2);
+        Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
+        Assert.Equal(1, cluster.Server.TokenReviewCount);
+
+        time.Advance(KubernetesMetricsAuthorizer.CacheDuration);
+        Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
+        Assert.Equal(2, cluster.Server.TokenReviewCount);
+        Assert.Equal(2, cluster.Server.SubjectAccessReviewCount);
+    }
+
+    [Fact]
+    public async Task AuthorizeAsync_ApiServerFails_UnavailableAndNotCached()
+    {
+        var (cluster, api) = await StartAsync();
+        await using var _ = cluster;
+        using var __ = api;
+        var authorizer = new KubernetesMetricsAuthorizer(api, new FakeTimeProvider(), NullLogger<KubernetesMetricsAuthorizer>.Instance);
+        cluster.Server.FailReviews = true;
+
+        Assert.Equal(MetricsAccessDecision.Unavailable, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
+
+        cluster.Server.FailReviews = false;
+        Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AddKubernetesMetricsEndpointAuth_AfterSource_ResolvesKubernetesAuthorizerOverTheSourceConnection()
+    {
+        var (cluster, api) = await StartAsync();
+        await using var _ = cluster;
+        api.Dispose();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        var options = cluster.Options();
+        services.AddKubernetesSource(options).AddKubernetesMetricsEndpointAuth();
+        await using var provider = services.BuildServiceProvider();
+
+        var authorizer = provider.GetRequiredService<IMetricsEndpointAuthorizer>();
+
+        Assert.IsType<KubernetesMetricsAuthorizer>(authorizer);
+        Assert.Equal(MetricsAccessDecision.Forbidden, await authorizer.AuthorizeAsync(OtherToken, "/metrics", CancellationToken.None));
+    }
+}
