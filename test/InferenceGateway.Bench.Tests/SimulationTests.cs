@@ -163,6 +163,45 @@ public class SimulationTests
     }
 
     [Fact]
+    public void Run_WorkerLimit_NeverMoreInFlightThanTheLimitAndTheWaitIsReportedApart()
+    {
+        var options = SmallOptions("x");
+        var plan = options.BuildPlans()[0];
+        var cluster = new ClusterSimulation(new SimulationOptions { Servers = 2, Engine = options.Engine, MaxConcurrency = 3 });
+
+        var result = cluster.Run(plan, new TestRoundRobinScheduler(), new VirtualTimeProvider(), 1);
+
+        Assert.All(result.Requests, r => Assert.True(r.Succeeded, r.Error));
+        // Sweep sends (+1) and ends (-1); an end at the same instant frees its worker before the next send.
+        var events = result.Requests.SelectMany(r => new[] { (At: r.SendTime, Delta: 1), (At: r.EndTime, Delta: -1) })
+            .OrderBy(e => e.At).ThenBy(e => e.Delta);
+        var inFlight = 0;
+        var peak = 0;
+        foreach (var e in events)
+        {
+            inFlight += e.Delta;
+            peak = Math.Max(peak, inFlight);
+        }
+
+        Assert.Equal(3, peak);
+        Assert.Contains(result.Requests, r => r.ClientWait > 0);
+        Assert.All(result.Requests, r => Assert.Equal(r.SendTime - r.ArrivalTime!.Value, r.ClientWait, 9));
+        Assert.All(result.Requests, r => Assert.True(r.Ttft >= 0, "TTFT counts from the send, after the client-side wait"));
+    }
+
+    [Fact]
+    public void Run_NoWorkerLimit_EveryRequestSentOnArrival()
+    {
+        var options = SmallOptions("x");
+        var plan = options.BuildPlans()[0];
+        var cluster = new ClusterSimulation(new SimulationOptions { Servers = 2, Engine = options.Engine });
+
+        var result = cluster.Run(plan, new TestRoundRobinScheduler(), new VirtualTimeProvider(), 1);
+
+        Assert.All(result.Requests, r => Assert.Equal(0, r.ClientWait));
+    }
+
+    [Fact]
     public void Run_DrainLimit_UnfinishedCountAsFailed()
     {
         var options = SmallOptions("x");

@@ -218,6 +218,14 @@ internal sealed class ClusterSimulation : IEngineEventSink
                     break;
             }
 
+            // Freed workers send what waits at the client once the event is fully handled (never from inside an
+            // engine step, whose server is not ready for a new step yet).
+            if (_clientQueue.Count > 0)
+            {
+                time.Now = _now;
+                SendWaiting();
+            }
+
             if (arrived == requests.Count && _outstanding == 0 && _clientQueue.Count == 0)
             {
                 break;
@@ -351,7 +359,6 @@ internal sealed class ClusterSimulation : IEngineEventSink
         _inFlightTokens[state.Server] -= state.Tokens;
         _outstanding--;
         _observer?.OnRequestEnded(state.RequestId, _endpoints[state.Server], true, state.Engine!.CachedTokens);
-        SendWaiting();
     }
 
     /// <summary>A worker is free: send the requests waiting at the client, oldest first, up to the limit.</summary>
