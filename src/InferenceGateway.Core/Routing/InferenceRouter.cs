@@ -29,6 +29,7 @@ internal sealed class InferenceRouter : IInferenceRouter
     private readonly Random _random;
     private readonly IRequestObserver[] _observers;
     private readonly ILogger _logger;
+    private DatastoreSnapshot? _retained;
 
     public InferenceRouter(
         IDatastore datastore,
@@ -82,6 +83,12 @@ internal sealed class InferenceRouter : IInferenceRouter
 
         // One snapshot for the whole decision: models and endpoints are consistent with each other.
         var snapshot = _datastore.Current;
+        if (!ReferenceEquals(snapshot, Volatile.Read(ref _retained)))
+        {
+            // The pool changed: slots of addresses that left it go once idle (bounded under pod churn).
+            _tracker.RetainEndpoints(snapshot.Endpoints, snapshot.Version);
+            Volatile.Write(ref _retained, snapshot);
+        }
         if (!snapshot.Models.TryGetValue(parsed.Model, out var route))
         {
             return Refuse(requestId, OpenAiError.NotFound($"model \"{parsed.Model}\" not found"));

@@ -2,6 +2,7 @@ using System.Net;
 using InferenceGateway.Core;
 using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Metrics;
+using InferenceGateway.Core.Routing;
 using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Sources;
 using InferenceGateway.ExtProc;
@@ -53,6 +54,9 @@ internal sealed class EppSettings
     public int? MaxRequestBodyBytes { get; init; }
 
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>Hidden `--debug-gc-endpoint`: POST /debug/gc on the metrics port (leak tests only).</summary>
+    public bool DebugGcEndpoint { get; init; }
 }
 
 /// <summary>
@@ -86,6 +90,8 @@ internal sealed class EppHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var registry = Prometheus.Metrics.NewCustomRegistry();
+        // process_* and dotnet_* series (CPU, working set, managed heap, GC counts), as Go pickers export go_*/process_*.
+        DotNetStats.Register(registry);
         var server = EndpointPickerServer.Create(
             new EndpointPickerServerOptions
             {
@@ -110,6 +116,15 @@ internal sealed class EppHost : IAsyncDisposable
         // Fail on a bad scheduler config now, with its message, rather than on the first request.
         _ = server.Services.GetRequiredService<IScheduler>();
 
+        // The tracker's totals are read at scrape time: exact, and nothing runs between scrapes.
+        var tracker = server.Services.GetRequiredService<InFlightTracker>();
+        var pickerMetrics = server.Services.GetRequiredService<PickerMetrics>();
+        registry.AddBeforeCollectCallback(() =>
+        {
+            var total = tracker.Total();
+            pickerMetrics.UpdateInFlight(total.Requests, total.Tokens, tracker.SlotCount);
+        });
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.ListenAddress, settings.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1AndHttp2));
@@ -119,7 +134,27 @@ internal sealed class EppHost : IAsyncDisposable
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
         });
+        if (settings.DebugGcEndpoint)
+        {
+            metricsApp.MapPost("/debug/gc", ForceFullCollection);
+        }
+
         return new EppHost(server, metricsApp);
+    }
+
+    /// <summary>
+    /// Debug only (hidden flag, off by default): a full blocking compacting collection, then the live managed heap
+    /// and the working set, so a leak test can compare two points of a long run without GC timing noise.
+    /// </summary>
+    private static IResult ForceFullCollection()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return Results.Json(
+            new GcReport(GC.GetTotalMemory(forceFullCollection: false), process.WorkingSet64),
+            EppHostJsonContext.Default.GcReport);
     }
 
     private static void ConfigureServices(IServiceCollection services, EppSettings settings, CollectorRegistry registry)
@@ -195,6 +230,13 @@ internal sealed class EppHost : IAsyncDisposable
         return 0;
     }
 }
+
+internal sealed record GcReport(
+    [property: System.Text.Json.Serialization.JsonPropertyName("managed_heap_bytes")] long ManagedHeapBytes,
+    [property: System.Text.Json.Serialization.JsonPropertyName("working_set_bytes")] long WorkingSetBytes);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(GcReport))]
+internal sealed partial class EppHostJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
 
 internal sealed record PoolGaugeOptions(TimeSpan StalenessThreshold);
 
