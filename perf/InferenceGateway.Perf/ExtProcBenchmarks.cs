@@ -63,7 +63,7 @@ public class ExtProcBenchmarks
             new EndpointPickerServerOptions { ListenAddress = IPAddress.Loopback, GrpcPort = 0, HealthPort = 0 },
             services => services.AddLogging(logging => logging.ClearProviders()),
             services => services.AddGrpc(),
-            endpoints => endpoints.MapGrpcService<NoOpProcessor>());
+            endpoints => endpoints.MapGrpcService<NoOpExternalProcessor>());
         await _picker.StartAsync();
         await _noop.StartAsync();
         _pickerChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{_picker.GrpcPort}");
@@ -194,7 +194,7 @@ public class ExtProcBenchmarks
     /// Answers every message with CONTINUE of the matching kind; in FULL_DUPLEX_STREAMED (from protocol_config) it
     /// echoes each request body chunk as streamed_response, the least a full-duplex processor must do.
     /// </summary>
-    public sealed class NoOpProcessor : ExternalProcessor.ExternalProcessorBase
+    public sealed class NoOpExternalProcessor : ExternalProcessor.ExternalProcessorBase
     {
         public override async Task Process(IAsyncStreamReader<ProcessingRequest> requestStream, IServerStreamWriter<ProcessingResponse> responseStream, ServerCallContext context)
         {

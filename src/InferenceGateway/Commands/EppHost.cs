@@ -144,16 +144,36 @@ internal sealed class EppHost : IAsyncDisposable
 
     /// <summary>
     /// Debug only (hidden flag, off by default): a full blocking compacting collection, then the live managed heap
-    /// and the working set, so a leak test can compare two points of a long run without GC timing noise.
+    /// and the working set, so a leak test can compare two points of a long run without GC timing noise. The
+    /// small and large object heaps are reported apart from the pinned object heap, where Kestrel's buffer pool
+    /// lives and grows or shrinks with recent traffic (not a leak).
     /// </summary>
     private static IResult ForceFullCollection()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var generations = info.GenerationInfo;
+        long objects = 0;
+        long pinned = 0;
+        for (var i = 0; i < generations.Length; i++)
+        {
+            var live = generations[i].SizeAfterBytes - generations[i].FragmentationAfterBytes;
+            // Index 4 is the pinned object heap (0-2 generations, 3 the large object heap).
+            if (i == 4)
+            {
+                pinned += live;
+            }
+            else
+            {
+                objects += live;
+            }
+        }
+
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         return Results.Json(
-            new GcReport(GC.GetTotalMemory(forceFullCollection: false), process.WorkingSet64),
+            new GcReport(GC.GetTotalMemory(forceFullCollection: false), objects, pinned, process.WorkingSet64),
             EppHostJsonContext.Default.GcReport);
     }
 
@@ -233,6 +253,8 @@ internal sealed class EppHost : IAsyncDisposable
 
 internal sealed record GcReport(
     [property: System.Text.Json.Serialization.JsonPropertyName("managed_heap_bytes")] long ManagedHeapBytes,
+    [property: System.Text.Json.Serialization.JsonPropertyName("object_heap_bytes")] long ObjectHeapBytes,
+    [property: System.Text.Json.Serialization.JsonPropertyName("pinned_heap_bytes")] long PinnedHeapBytes,
     [property: System.Text.Json.Serialization.JsonPropertyName("working_set_bytes")] long WorkingSetBytes);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(GcReport))]
