@@ -19,14 +19,19 @@ using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Typ
 namespace InferenceGateway.Perf;
 
 /// <summary>
-/// One BUFFERED ext_proc round trip (headers + body, one stream) through the real picker service with a trivial
-/// router, against a no-op processor that answers CONTINUE, on the same Kestrel/gRPC stack in the same run.
-/// The difference is the picker's own cost (header parsing, routing call, mutations, metadata, metrics).
+/// One ext_proc exchange (request headers + a chat body, one gRPC stream) through the real picker service with a
+/// trivial router, against a no-op processor on the same Kestrel/gRPC stack, in the same run, with the same
+/// client, messages and framing. BUFFERED: headers answered, then the whole body in one message answered.
+/// FULL_DUPLEX_STREAMED: headers and the body (16 KiB chunks, as HTTP/2 frames arrive) sent without waiting; the
+/// no-op answers the headers at once and echoes each chunk as streamed_response (what a full-duplex processor
+/// must do for the body to pass); the picker holds the body, then sends the deferred headers answer and the body.
+/// The difference is the picker's own cost (header parsing, the routing call, mutations, metadata, metrics,
+/// buffering); the routing itself is measured by the Scheduler and RequestParsing benchmarks.
 /// </summary>
 [MemoryDiagnoser]
 public class ExtProcBenchmarks
 {
-    private static readonly byte[] Body = Encoding.UTF8.GetBytes("""{"model":"m","messages":[{"role":"user","content":"Write a haiku about routing."}],"max_tokens":64}""");
+    private const int ChunkBytes = 16 * 1024;
 
     private EndpointPickerServer? _picker;
     private EndpointPickerServer? _noop;
@@ -35,7 +40,13 @@ public class ExtProcBenchmarks
     private ExternalProcessor.ExternalProcessorClient? _pickerClient;
     private ExternalProcessor.ExternalProcessorClient? _noopClient;
     private ProcessingRequest _headers = new();
-    private ProcessingRequest _body = new();
+    private ProcessingRequest[] _body = [];
+
+    [Params(ExchangeMode.Buffered, ExchangeMode.FullDuplex)]
+    public ExchangeMode Mode { get; set; }
+
+    [Params(1024, 32 * 1024)]
+    public int BodyBytes { get; set; }
 
     [GlobalSetup]
     public async Task Setup()
@@ -52,7 +63,7 @@ public class ExtProcBenchmarks
             new EndpointPickerServerOptions { ListenAddress = IPAddress.Loopback, GrpcPort = 0, HealthPort = 0 },
             services => services.AddLogging(logging => logging.ClearProviders()),
             services => services.AddGrpc(),
-            endpoints => endpoints.MapGrpcService<NoOpProcessor>());
+            endpoints => endpoints.MapGrpcService<NoOpExternalProcessor>());
         await _picker.StartAsync();
         await _noop.StartAsync();
         _pickerChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{_picker.GrpcPort}");
@@ -66,12 +77,35 @@ public class ExtProcBenchmarks
             headerMap.Headers.Add(new Envoy.Config.Core.V3.HeaderValue { Key = key, RawValue = ByteString.CopyFromUtf8(value) });
         }
 
+        var mode = Mode == ExchangeMode.Buffered ? BodySendMode.Buffered : BodySendMode.FullDuplexStreamed;
         _headers = new ProcessingRequest
         {
             RequestHeaders = new HttpHeaders { Headers = headerMap },
-            ProtocolConfig = new ProtocolConfiguration { RequestBodyMode = BodySendMode.Buffered, ResponseBodyMode = BodySendMode.None },
+            ProtocolConfig = new ProtocolConfiguration { RequestBodyMode = mode, ResponseBodyMode = Mode == ExchangeMode.Buffered ? BodySendMode.None : mode },
         };
-        _body = new ProcessingRequest { RequestBody = new HttpBody { Body = ByteString.CopyFrom(Body), EndOfStream = true } };
+        var body = ChatBody(BodyBytes);
+        var chunk = Mode == ExchangeMode.Buffered ? body.Length : ChunkBytes;
+        var messages = new List<ProcessingRequest>();
+        for (var offset = 0; offset < body.Length; offset += chunk)
+        {
+            var length = Math.Min(chunk, body.Length - offset);
+            messages.Add(new ProcessingRequest { RequestBody = new HttpBody { Body = ByteString.CopyFrom(body, offset, length), EndOfStream = offset + length == body.Length } });
+        }
+
+        _body = [.. messages];
+
+        // Both processors must accept the exchange as the benchmark drives it (a broken one would be fast).
+        await RoundTripAsync(_noopClient);
+        await RoundTripAsync(_pickerClient);
+    }
+
+    /// <summary>A chat completion request of exactly <paramref name="size"/> bytes (the prompt pads it).</summary>
+    private static byte[] ChatBody(int size)
+    {
+        const string Head = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"";
+        const string Tail = "\"}],\"max_tokens\":64}";
+        var text = Head + new string('a', size - Head.Length - Tail.Length) + Tail;
+        return Encoding.UTF8.GetBytes(text);
     }
 
     [GlobalCleanup]
@@ -92,38 +126,96 @@ public class ExtProcBenchmarks
         }
     }
 
+    public enum ExchangeMode
+    {
+        Buffered,
+        FullDuplex,
+    }
+
     [Benchmark(Baseline = true)]
-    public Task<int> NoOpProcessorBuffered() => RoundTripAsync(_noopClient!);
+    public Task<int> NoOpProcessor() => RoundTripAsync(_noopClient);
 
     [Benchmark]
-    public Task<int> EndpointPickerBuffered() => RoundTripAsync(_pickerClient!);
+    public Task<int> EndpointPicker() => RoundTripAsync(_pickerClient);
 
-    private async Task<int> RoundTripAsync(ExternalProcessor.ExternalProcessorClient client)
+    /// <summary>One exchange as Envoy drives it; returns the bytes of body the processor let through.</summary>
+    private async Task<int> RoundTripAsync(ExternalProcessor.ExternalProcessorClient? client)
     {
-        using var call = client.Process();
-        await call.RequestStream.WriteAsync(_headers);
-        await call.ResponseStream.MoveNext(CancellationToken.None);
-        await call.RequestStream.WriteAsync(_body);
-        await call.ResponseStream.MoveNext(CancellationToken.None);
-        var size = call.ResponseStream.Current.CalculateSize();
+        using var call = client!.Process();
+        var forwarded = 0;
+        if (Mode == ExchangeMode.Buffered)
+        {
+            await call.RequestStream.WriteAsync(_headers);
+            await ReadAsync(call, ProcessingResponse.ResponseOneofCase.RequestHeaders);
+            await call.RequestStream.WriteAsync(_body[0]);
+            var answer = await ReadAsync(call, ProcessingResponse.ResponseOneofCase.RequestBody);
+            var mutation = answer.RequestBody.Response?.BodyMutation;
+            forwarded = mutation is null ? _body[0].RequestBody.Body.Length : mutation.Body.Length;
+        }
+        else
+        {
+            await call.RequestStream.WriteAsync(_headers);
+            foreach (var message in _body)
+            {
+                await call.RequestStream.WriteAsync(message);
+            }
+
+            await ReadAsync(call, ProcessingResponse.ResponseOneofCase.RequestHeaders);
+            while (true)
+            {
+                var streamed = (await ReadAsync(call, ProcessingResponse.ResponseOneofCase.RequestBody)).RequestBody.Response.BodyMutation.StreamedResponse;
+                forwarded += streamed.Body.Length;
+                if (streamed.EndOfStream)
+                {
+                    break;
+                }
+            }
+        }
+
         await call.RequestStream.CompleteAsync();
         while (await call.ResponseStream.MoveNext(CancellationToken.None))
         {
         }
 
-        return size;
+        return forwarded == BodyBytes ? forwarded : throw new InvalidOperationException($"{forwarded} of {BodyBytes} body bytes passed");
     }
 
-    /// <summary>Answers every message with CONTINUE of the matching kind.</summary>
-    public sealed class NoOpProcessor : ExternalProcessor.ExternalProcessorBase
+    private static async Task<ProcessingResponse> ReadAsync(AsyncDuplexStreamingCall<ProcessingRequest, ProcessingResponse> call, ProcessingResponse.ResponseOneofCase expected)
+    {
+        if (!await call.ResponseStream.MoveNext(CancellationToken.None) || call.ResponseStream.Current.ResponseCase != expected)
+        {
+            throw new InvalidOperationException($"expected a {expected} answer");
+        }
+
+        return call.ResponseStream.Current;
+    }
+
+    /// <summary>
+    /// Answers every message with CONTINUE of the matching kind; in FULL_DUPLEX_STREAMED (from protocol_config) it
+    /// echoes each request body chunk as streamed_response, the least a full-duplex processor must do.
+    /// </summary>
+    public sealed class NoOpExternalProcessor : ExternalProcessor.ExternalProcessorBase
     {
         public override async Task Process(IAsyncStreamReader<ProcessingRequest> requestStream, IServerStreamWriter<ProcessingResponse> responseStream, ServerCallContext context)
         {
+            var fullDuplex = false;
             while (await requestStream.MoveNext(context.CancellationToken))
             {
-                var response = requestStream.Current.RequestCase switch
+                var request = requestStream.Current;
+                fullDuplex |= request.ProtocolConfig?.RequestBodyMode == BodySendMode.FullDuplexStreamed;
+                var response = request.RequestCase switch
                 {
                     ProcessingRequest.RequestOneofCase.RequestHeaders => new ProcessingResponse { RequestHeaders = new HeadersResponse { Response = new CommonResponse() } },
+                    ProcessingRequest.RequestOneofCase.RequestBody when fullDuplex => new ProcessingResponse
+                    {
+                        RequestBody = new BodyResponse
+                        {
+                            Response = new CommonResponse
+                            {
+                                BodyMutation = new BodyMutation { StreamedResponse = new StreamedBodyResponse { Body = request.RequestBody.Body, EndOfStream = request.RequestBody.EndOfStream } },
+                            },
+                        },
+                    },
                     ProcessingRequest.RequestOneofCase.RequestBody => new ProcessingResponse { RequestBody = new BodyResponse { Response = new CommonResponse() } },
                     ProcessingRequest.RequestOneofCase.ResponseHeaders => new ProcessingResponse { ResponseHeaders = new HeadersResponse { Response = new CommonResponse() } },
                     ProcessingRequest.RequestOneofCase.ResponseBody => new ProcessingResponse { ResponseBody = new BodyResponse { Response = new CommonResponse() } },

@@ -294,68 +294,6 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
         await WaitForNoRunningRequestsAsync();
     }
 
-    [Fact]
-    public async Task Soak_ThousandsOfStreams_InFlightReturnsToZeroAndStaysResponsive()
-    {
-        const int Streams = 2000;
-        using var gate = new SemaphoreSlim(48);
-        var failures = 0;
-        var tasks = new List<Task>(Streams);
-        for (var i = 0; i < Streams; i++)
-        {
-            var index = i;
-            tasks.Add(Task.Run(async () =>
-            {
-                await gate.WaitAsync();
-                try
-                {
-                    using var session = Cluster.Client.Open();
-                    switch (index % 4)
-                    {
-                        case 0:
-                            AssertRouted(await EnvoyFlows.FullDuplexAsync(session, ChatHeaders(), [Chat("base")]));
-                            await EnvoyFlows.ResponseAsync(session, 200, "application/json", [UsageJson], fullDuplex: true);
-                            break;
-                        case 1:
-                            AssertRouted(await EnvoyFlows.BufferedAsync(session, ChatHeaders(), Chat("split"), ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None)));
-                            await session.CompleteAsync();
-                            await session.ReadAsync();
-                            break;
-                        case 2:
-                            AssertRouted(await EnvoyFlows.StreamedAsync(session, ChatHeaders(), ExtProcMessages.Split(Chat("base"), 16), ExtProcMessages.Protocol(BodySendMode.Streamed, BodySendMode.Streamed)));
-                            session.Call.Dispose(); // the client goes away mid-response
-                            break;
-                        default:
-                            Assert.Contains((await EnvoyFlows.HeaderOnlyAsync(session, ExtProcMessages.RequestHeaders("/v1/models", "GET"))).Headers[Destination], Cluster.SimAddresses);
-                            await EnvoyFlows.ResponseAsync(session, 200, "application/json", [UsageJson], fullDuplex: false);
-                            break;
-                    }
-                }
-                catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
-                {
-                    // the abandoned streams
-                }
-                catch (Exception)
-                {
-                    Interlocked.Increment(ref failures);
-                    throw;
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }));
-        }
-
-        await Task.WhenAll(tasks);
-
-        Assert.Equal(0, failures);
-        await WaitForNoRunningRequestsAsync();
-        using var last = Cluster.Client.Open();
-        AssertRouted(await EnvoyFlows.BufferedAsync(last, ChatHeaders(), Chat("base"), ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None)));
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await Cluster.HealthAsync("readiness"));
-    }
-
     /// <summary>Every inference_model_running_requests series is back to zero.</summary>
     private async Task WaitForNoRunningRequestsAsync()
     {

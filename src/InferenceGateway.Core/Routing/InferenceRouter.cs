@@ -29,6 +29,7 @@ internal sealed class InferenceRouter : IInferenceRouter
     private readonly Random _random;
     private readonly IRequestObserver[] _observers;
     private readonly ILogger _logger;
+    private DatastoreSnapshot? _retained;
 
     public InferenceRouter(
         IDatastore datastore,
@@ -87,6 +88,13 @@ internal sealed class InferenceRouter : IInferenceRouter
 
         // One snapshot for the whole decision: models and endpoints are consistent with each other.
         var snapshot = _datastore.Current;
+        if (!ReferenceEquals(snapshot, Volatile.Read(ref _retained)))
+        {
+            // The pool changed: slots of addresses that left it go once idle (bounded under pod churn).
+            _tracker.RetainEndpoints(snapshot.Endpoints, snapshot.Version);
+            Volatile.Write(ref _retained, snapshot);
+        }
+
         snapshot.Models.TryGetValue(parsed.Model, out var route);
         var rewrite = snapshot.Rewrites.IsEmpty ? null : snapshot.Rewrites.Find(parsed.Model);
         if (route is null && rewrite is null)

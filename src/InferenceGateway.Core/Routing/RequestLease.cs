@@ -76,9 +76,8 @@ internal sealed class RequestLease : IRequestLease
                 return;
             }
 
-            var next = _tracker.GetSlot(address);
-            next.Add(1, Info.EstimatedTokens);
-            _slot.Add(-1, -Info.EstimatedTokens);
+            var next = _tracker.AcquireSlot(address, Info.EstimatedTokens);
+            _tracker.Release(_slot, Info.EstimatedTokens);
             _slot = next;
             _servedEndpoint = address;
         }
@@ -127,7 +126,7 @@ internal sealed class RequestLease : IRequestLease
             }
 
             _disposed = true;
-            _slot.Add(-1, -Info.EstimatedTokens);
+            _tracker.Release(_slot, Info.EstimatedTokens);
             if (_observers.Length == 0)
             {
                 return;

@@ -22,6 +22,9 @@ public sealed class PickerMetrics
     private readonly Gauge _readyPods;
     private readonly Gauge _averageQueue;
     private readonly Gauge _averageKvCache;
+    private readonly Gauge _inFlightRequests;
+    private readonly Gauge _inFlightTokens;
+    private readonly Gauge _trackedEndpoints;
 
     public PickerMetrics(CollectorRegistry registry)
     {
@@ -45,6 +48,9 @@ public sealed class PickerMetrics
         _readyPods = factory.CreateGauge("inference_pool_ready_pods", "Ready endpoints in the pool.", PoolLabels);
         _averageQueue = factory.CreateGauge("inference_pool_average_queue_size", "Average number of waiting requests per endpoint of the pool.", PoolLabels);
         _averageKvCache = factory.CreateGauge("inference_pool_average_kv_cache_utilization", "Average KV-cache utilization (0..1) of the pool's endpoints.", PoolLabels);
+        _inFlightRequests = factory.CreateGauge("inference_gateway_picker_inflight_requests", "Requests the in-flight tracker counts against endpoints (picked, response not finished).");
+        _inFlightTokens = factory.CreateGauge("inference_gateway_picker_inflight_tokens", "Estimated tokens (prompt + max output) of the requests the in-flight tracker counts.");
+        _trackedEndpoints = factory.CreateGauge("inference_gateway_picker_tracked_endpoints", "Endpoint slots the in-flight tracker holds (bounded by the pool plus busy endpoints that left it).");
     }
 
     /// <summary>A request was routed to a target model.</summary>
@@ -82,6 +88,14 @@ public sealed class PickerMetrics
         _readyPods.WithLabels(poolName).Set(readyEndpoints);
         _averageQueue.WithLabels(poolName).Set(averageQueueSize);
         _averageKvCache.WithLabels(poolName).Set(averageKvCacheUtilization);
+    }
+
+    /// <summary>Refreshes the in-flight tracker gauges (the host calls it before each scrape).</summary>
+    public void UpdateInFlight(int requests, long tokens, int trackedEndpoints)
+    {
+        _inFlightRequests.Set(requests);
+        _inFlightTokens.Set(tokens);
+        _trackedEndpoints.Set(trackedEndpoints);
     }
 
     private static string StatusText(int statusCode) => statusCode switch

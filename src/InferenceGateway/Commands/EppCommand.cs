@@ -48,6 +48,10 @@ internal static class EppCommand
             command.Options.Add(option);
         }
 
+        // Hidden and off by default: a leak test's hook (docs/cli.md, "epp debug flags").
+        var debugGc = new Option<bool>("--debug-gc-endpoint") { Description = "Debug: POST /debug/gc on the metrics port forces a full GC and reports the heap", Hidden = true };
+        command.Options.Add(debugGc);
+
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             EppSettings settings;
@@ -102,6 +106,7 @@ internal static class EppCommand
                     GrpcPort = CheckPort("--grpc-port", parseResult.GetValue(grpcPort)),
                     HealthPort = CheckPort("--grpc-health-port", parseResult.GetValue(healthPort)),
                     MetricsPort = CheckPort("--metrics-port", parseResult.GetValue(metricsPort)),
+                    DebugGcEndpoint = parseResult.GetValue(debugGc),
                     DestinationHeader = parseResult.GetValue(destinationHeader)!,
                     DestinationPrimaryOnly = parseResult.GetValue(primaryOnly),
                     SecureServing = parseResult.GetValue(secureServing),

@@ -2,6 +2,7 @@ using System.Net;
 using InferenceGateway.Core;
 using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Metrics;
+using InferenceGateway.Core.Routing;
 using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Security;
 using InferenceGateway.Core.Sources;
@@ -65,6 +66,9 @@ internal sealed class EppSettings
 
     /// <summary>Kubernetes source only: /metrics needs a bearer token the API server authenticates and authorizes.</summary>
     public bool MetricsEndpointAuth { get; init; }
+
+    /// <summary>Hidden `--debug-gc-endpoint`: POST /debug/gc on the metrics port (leak tests only).</summary>
+    public bool DebugGcEndpoint { get; init; }
 }
 
 /// <summary>
@@ -98,6 +102,8 @@ internal sealed class EppHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         var registry = Prometheus.Metrics.NewCustomRegistry();
+        // process_* and dotnet_* series (CPU, working set, managed heap, GC counts), as Go pickers export go_*/process_*.
+        DotNetStats.Register(registry);
         var server = EndpointPickerServer.Create(
             new EndpointPickerServerOptions
             {
@@ -124,6 +130,15 @@ internal sealed class EppHost : IAsyncDisposable
         // Fail on a bad scheduler config now, with its message, rather than on the first request.
         _ = server.Services.GetRequiredService<IScheduler>();
 
+        // The tracker's totals are read at scrape time: exact, and nothing runs between scrapes.
+        var tracker = server.Services.GetRequiredService<InFlightTracker>();
+        var pickerMetrics = server.Services.GetRequiredService<PickerMetrics>();
+        registry.AddBeforeCollectCallback(() =>
+        {
+            var total = tracker.Total();
+            pickerMetrics.UpdateInFlight(total.Requests, total.Tokens, tracker.SlotCount);
+        });
+
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(settings.ListenAddress, settings.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1AndHttp2));
@@ -139,7 +154,47 @@ internal sealed class EppHost : IAsyncDisposable
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
         });
+        if (settings.DebugGcEndpoint)
+        {
+            metricsApp.MapPost("/debug/gc", ForceFullCollection);
+        }
+
         return new EppHost(server, metricsApp);
+    }
+
+    /// <summary>
+    /// Debug only (hidden flag, off by default): a full blocking compacting collection, then the live managed heap
+    /// and the working set, so a leak test can compare two points of a long run without GC timing noise. The
+    /// small and large object heaps are reported apart from the pinned object heap, where Kestrel's buffer pool
+    /// lives and grows or shrinks with recent traffic (not a leak).
+    /// </summary>
+    private static IResult ForceFullCollection()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        var info = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        var generations = info.GenerationInfo;
+        long objects = 0;
+        long pinned = 0;
+        for (var i = 0; i < generations.Length; i++)
+        {
+            var live = generations[i].SizeAfterBytes - generations[i].FragmentationAfterBytes;
+            // Index 4 is the pinned object heap (0-2 generations, 3 the large object heap).
+            if (i == 4)
+            {
+                pinned += live;
+            }
+            else
+            {
+                objects += live;
+            }
+        }
+
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return Results.Json(
+            new GcReport(GC.GetTotalMemory(forceFullCollection: false), objects, pinned, process.WorkingSet64),
+            EppHostJsonContext.Default.GcReport);
     }
 
     private static void ConfigureServices(IServiceCollection services, EppSettings settings, CollectorRegistry registry)
@@ -229,6 +284,15 @@ internal sealed class EppHost : IAsyncDisposable
         return 0;
     }
 }
+
+internal sealed record GcReport(
+    [property: System.Text.Json.Serialization.JsonPropertyName("managed_heap_bytes")] long ManagedHeapBytes,
+    [property: System.Text.Json.Serialization.JsonPropertyName("object_heap_bytes")] long ObjectHeapBytes,
+    [property: System.Text.Json.Serialization.JsonPropertyName("pinned_heap_bytes")] long PinnedHeapBytes,
+    [property: System.Text.Json.Serialization.JsonPropertyName("working_set_bytes")] long WorkingSetBytes);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(GcReport))]
+internal sealed partial class EppHostJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
 
 internal sealed record PoolGaugeOptions(TimeSpan StalenessThreshold);
 

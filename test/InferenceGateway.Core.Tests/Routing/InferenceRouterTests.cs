@@ -510,6 +510,25 @@ public sealed class InferenceRouterTests
         Assert.IsType<ArgumentException>(exception);
     }
 
+    [Fact]
+    public void Route_PoolChanged_IdleSlotsOfRemovedEndpointsAreDropped()
+    {
+        // Arrange
+        var router = CreateRouter();
+        Routed(router.Route(Input(Chat, """{"model":"base","messages":[]}"""))).Lease.Dispose();
+        Assert.Equal(1, _tracker.SlotCount);
+        string[] replaced = ["10.0.1.1:8000", "10.0.1.2:8000"];
+        _datastore.Publish(FakeDatastore.Snapshot(replaced, FakeDatastore.Model("base")) with { Version = 2 });
+
+        // Act
+        var routed = Routed(router.Route(Input(Chat, """{"model":"base","messages":[]}""")));
+
+        // Assert: only the new primary's slot is left.
+        Assert.Equal(1, _tracker.SlotCount);
+        Assert.Equal(1, _tracker.Get(replaced[0]).Requests);
+        routed.Lease.Dispose();
+    }
+
     private InferenceRouter CreateRouter(Random? random = null, RoutingOptions? options = null) => new(
         _datastore,
         _metrics,
