@@ -47,7 +47,7 @@ internal static class BenchCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of arrivals, prompts and random strategies", DefaultValueFactory = _ => 42 };
         var output = new Option<string>("--out") { Description = "Output directory (summary.json, summary.md, plots)", DefaultValueFactory = _ => "bench-results" };
         var scrape = new Option<double>("--scrape-interval") { Description = "simulate mode: metrics scrape interval in ms", DefaultValueFactory = _ => 50 };
-        var concurrency = new Option<int>("--max-concurrency") { Description = "The load generator's worker limit: requests in flight at most, later arrivals wait at the client (both modes; 0 = open loop, simulate mode only)", DefaultValueFactory = _ => 256 };
+        var concurrency = new Option<int?>("--max-concurrency") { Description = "The load generator's worker limit: requests in flight at most, later arrivals wait at the client and TTFT counts from the send (default: 256 in http and crosscheck modes, none (open loop) in simulate mode; 0 = none, simulate only)" };
         var timeout = new Option<double>("--request-timeout") { Description = "http mode: seconds before a request counts as failed", DefaultValueFactory = _ => 300 };
         // Workload parameters (override the chosen workload's values).
         var numGroups = new Option<int?>("--num-groups") { Description = "shared_prefix: groups" };
@@ -97,9 +97,14 @@ internal static class BenchCommand
                     Seed = parseResult.GetValue(seed),
                     OutputDirectory = parseResult.GetValue(output)!,
                     ScrapeInterval = TimeSpan.FromMilliseconds(parseResult.GetValue(scrape)),
-                    MaxConcurrency = parseResult.GetValue(concurrency),
-                    RequestTimeout = TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
+                                        RequestTimeout = TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
                 };
+                options.MaxConcurrency = parseResult.GetValue(concurrency) ?? (options.Mode == BenchMode.Simulate ? 0 : 256);
+                if (options.MaxConcurrency < 0 || (options.MaxConcurrency == 0 && options.Mode != BenchMode.Simulate))
+                {
+                    throw new ArgumentException("--max-concurrency must be positive (0, no limit, only in simulate mode)");
+                }
+
                 var selected = EngineProfile.Find(parseResult.GetValue(profile)!)
                     ?? throw new ArgumentException($"unknown --profile '{parseResult.GetValue(profile)}' (known: {string.Join(", ", EngineProfile.All.Select(p => p.Name))})");
                 var engine = EngineOptions.FromProfile(selected);
