@@ -3,8 +3,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using InferenceGateway.Core.Datastore;
 using InferenceGateway.TestSupport;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -39,6 +41,41 @@ public sealed class ProxyForwardingTests
         var forwarded = Assert.Single(upstream.Requests);
         Assert.Equal("/v1/chat/completions", forwarded.Path);
         Assert.Equal("fake-1", forwarded.Headers["x-request-id"]);
+    }
+
+    [Fact]
+    public async Task ChatCompletions_HttpPool_ForwardsOverHttp11()
+    {
+        await using var upstream = await LoopbackHttpServer.StartAsync(UpstreamResponses.Json(UpstreamResponses.ChatJson));
+        await using var gateway = await TestGateway.StartAsync();
+        gateway.Router.Endpoints = [upstream.Address];
+
+        using var response = await gateway.Client.PostAsync("v1/chat/completions", JsonBody(ChatRequest));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("HTTP/1.1", Assert.Single(upstream.Requests).Protocol);
+        await gateway.AssertLeasesReleasedAsync();
+    }
+
+    [Fact]
+    public async Task ChatCompletions_H2cPool_ForwardsOverHttp2WithPriorKnowledge()
+    {
+        // An HTTP/2-only cleartext server (vLLM behind an h2c sidecar, or any appProtocol kubernetes.io/h2c pool)
+        // answers nothing over HTTP/1.1, so only prior-knowledge HTTP/2 gets the body through.
+        await using var upstream = await LoopbackHttpServer.StartAsync(UpstreamResponses.Json(UpstreamResponses.ChatJson), protocols: HttpProtocols.Http2);
+        await using var gateway = await TestGateway.StartAsync();
+        gateway.Router.Endpoints = [upstream.Address];
+        var snapshot = FakeDatastore.Snapshot([upstream.Address], "target-model");
+        gateway.Datastore.Publish(snapshot with { Pool = snapshot.Pool! with { AppProtocol = PoolInfo.H2cAppProtocol } });
+
+        using var response = await gateway.Client.PostAsync("v1/chat/completions", JsonBody(ChatRequest));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(UpstreamResponses.ChatJson, await response.Content.ReadAsStringAsync());
+        var forwarded = Assert.Single(upstream.Requests);
+        Assert.Equal("HTTP/2", forwarded.Protocol);
+        Assert.Equal(ChatRequest, Encoding.UTF8.GetString(forwarded.Body));
+        await gateway.AssertLeasesReleasedAsync();
     }
 
     [Fact]

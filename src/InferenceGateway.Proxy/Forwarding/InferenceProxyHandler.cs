@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Http;
+using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Errors;
 using InferenceGateway.Core.Routing;
 using Microsoft.AspNetCore.Http;
@@ -23,6 +24,7 @@ internal sealed class InferenceProxyHandler
     private readonly IInferenceRouter _router;
     private readonly IHttpForwarder _forwarder;
     private readonly UpstreamClient _upstream;
+    private readonly IDatastore _datastore;
     private readonly DestinationHeaders _destinationHeaders;
     private readonly long _maxBodyBytes;
     private readonly ILogger<InferenceProxyHandler> _logger;
@@ -31,10 +33,12 @@ internal sealed class InferenceProxyHandler
         IInferenceRouter router,
         IHttpForwarder forwarder,
         UpstreamClient upstream,
+        IDatastore datastore,
         IOptions<GatewayOptions> options,
         ILogger<InferenceProxyHandler> logger)
     {
         _router = router;
+        _datastore = datastore;
         _forwarder = forwarder;
         _upstream = upstream;
         _destinationHeaders = new DestinationHeaders(options.Value.DestinationHeaderName);
@@ -116,6 +120,7 @@ internal sealed class InferenceProxyHandler
         var observer = new ResponseObserverStream(clientBody, exchange);
         context.Response.Body = observer;
 
+        var requestConfig = _upstream.For(_datastore.Current.Pool);
         var error = ForwarderError.None;
         string? answeredBy = null;
         var connectFailures = 0;
@@ -129,7 +134,7 @@ internal sealed class InferenceProxyHandler
                 request.Body = new ReadOnlyMemoryStream(routed.Body);
                 context.Features.Set<IForwarderErrorFeature>(null);
 
-                error = await _forwarder.SendAsync(context, "http://" + endpoint, _upstream.Invoker, _upstream.RequestConfig, exchange).ConfigureAwait(false);
+                error = await _forwarder.SendAsync(context, "http://" + endpoint, _upstream.Invoker, requestConfig, exchange).ConfigureAwait(false);
                 if (exchange.UpstreamStatus != 0)
                 {
                     answeredBy = endpoint;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using InferenceGateway.Core.Datastore;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -30,11 +31,24 @@ internal sealed class UpstreamClient : IDisposable
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
             AllowResponseBuffering = false,
         };
+        H2cRequestConfig = RequestConfig with
+        {
+            // A pool with appProtocol kubernetes.io/h2c: HTTP/2 with prior knowledge over plain TCP (no upgrade, no ALPN).
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
     }
 
     public HttpMessageInvoker Invoker { get; }
 
     public ForwarderRequestConfig RequestConfig { get; }
+
+    /// <summary>The settings for pools whose model servers speak HTTP/2 cleartext (v1 appProtocol kubernetes.io/h2c).</summary>
+    public ForwarderRequestConfig H2cRequestConfig { get; }
+
+    /// <summary>The settings matching the served pool's application protocol.</summary>
+    public ForwarderRequestConfig For(PoolInfo? pool) =>
+        pool is { AppProtocol: PoolInfo.H2cAppProtocol } ? H2cRequestConfig : RequestConfig;
 
     public void Dispose() => Invoker.Dispose();
 }

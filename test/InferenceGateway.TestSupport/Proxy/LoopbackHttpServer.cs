@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
 namespace InferenceGateway.TestSupport;
@@ -31,11 +32,11 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
 
     public int RequestCount => Requests.Count;
 
-    public static async Task<LoopbackHttpServer> StartAsync(RequestDelegate handler, string host = "127.0.0.1")
+    public static async Task<LoopbackHttpServer> StartAsync(RequestDelegate handler, string host = "127.0.0.1", HttpProtocols protocols = HttpProtocols.Http1AndHttp2)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Parse(host), 0));
+        builder.WebHost.UseKestrel(options => options.Listen(IPAddress.Parse(host), 0, listen => listen.Protocols = protocols));
         var app = builder.Build();
         LoopbackHttpServer? server = null;
         app.Run(async context =>
@@ -50,7 +51,7 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
                 headers[header.Key] = header.Value.ToString();
             }
 
-            server!.Requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", headers, body.ToArray()));
+            server!.Requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path.Value ?? "", headers, body.ToArray(), context.Request.Protocol));
             await handler(context);
         });
         await app.StartAsync();
@@ -77,4 +78,5 @@ public sealed class LoopbackHttpServer : IAsyncDisposable
     }
 }
 
-public sealed record RecordedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body);
+/// <param name="Protocol">As Kestrel reports it: "HTTP/1.1" or "HTTP/2".</param>
+public sealed record RecordedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, string Protocol = "");
