@@ -66,6 +66,37 @@ public class PrefillCostSpillTests
     }
 
     [Fact]
+    public void Score_LargeBatchesFewWaitingOnTheHolder_KeepsAffinity()
+    {
+        // Every endpoint runs a batch of 120 with nothing waiting; the holder has 12 waiting. They start within a step
+        // or two of the batch draining, so a full-prefill miss (and a second copy of the prefix) elsewhere costs more.
+        var index = IndexWith((2, Blocks));
+
+        var scores = ScoreDefault(
+            index,
+            Candidate(1, Scrape(waiting: 0, running: 120, kv: 0.7)),
+            Candidate(2, Scrape(waiting: 12, running: 120, kv: 0.7)),
+            Candidate(3, Scrape(waiting: 0, running: 120, kv: 0.7)));
+
+        Assert.Equal(1, Best(scores));
+    }
+
+    [Fact]
+    public void Score_LargeBatchesHolderQueueBeyondAQuarterBatch_Spills()
+    {
+        // The same batches, but 60 waiting on the holder: half a batch of backlog is an outlier worth a miss.
+        var index = IndexWith((2, Blocks));
+
+        var scores = ScoreDefault(
+            index,
+            Candidate(1, Scrape(waiting: 0, running: 120, kv: 0.7)),
+            Candidate(2, Scrape(waiting: 60, running: 120, kv: 0.7)),
+            Candidate(3, Scrape(waiting: 0, running: 120, kv: 0.7)));
+
+        Assert.NotEqual(1, Best(scores));
+    }
+
+    [Fact]
     public void Score_QueueWithinTolerance_KeepsAffinity()
     {
         // A queue of 2 over idle endpoints is within the tolerance: no spill, the hit wins.

@@ -110,6 +110,7 @@ internal sealed class SchedulingPluginRegistry
             WaitingRequestFactor = p.GetDouble("waitingRequestFactor", defaults.WaitingRequestFactor, 0),
             SpillSlackRequests = p.GetDouble("spillSlackRequests", defaults.SpillSlackRequests, 0),
             SpillSlackFraction = p.GetDouble("spillSlackFraction", defaults.SpillSlackFraction, 0),
+            SpillSlackRunningFraction = p.GetDouble("spillSlackRunningFraction", defaults.SpillSlackRunningFraction, 0),
             QueueTieWeight = p.GetDouble("queueTieWeight", defaults.QueueTieWeight, 0),
             DecodeTokensPerRunningRequest = p.GetDouble("decodeTokensPerRunningRequest", defaults.DecodeTokensPerRunningRequest, 0),
             ChunkTokens = p.GetDouble("chunkTokens", defaults.ChunkTokens, 1),

@@ -21,6 +21,13 @@ internal sealed record PrefillCostOptions
     /// </summary>
     public double SpillSlackFraction { get; init; } = 4.0;
 
+    /// <summary>
+    /// Further tolerance in proportion to the others' mean running batch: a few waiting requests on an endpoint
+    /// that runs a large batch start within a step or two, so they do not justify a full-prefill miss elsewhere
+    /// (which also duplicates the prefix in a second KV cache and feeds further spills).
+    /// </summary>
+    public double SpillSlackRunningFraction { get; init; } = 0.25;
+
     /// <summary>Within the tolerance, each waiting request weighs like this many running ones (tie-break).</summary>
     public double QueueTieWeight { get; init; } = 1.0;
 
@@ -115,6 +122,7 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
         var minQueue = double.MaxValue;
         var sumQueue = 0.0;
         var sumWaiting = 0.0;
+        var sumRunning = 0.0;
         var known = 0;
         for (var k = 0; k < subset.Length; k++)
         {
@@ -126,6 +134,7 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
                 minQueue = Math.Min(minQueue, queue);
                 sumQueue += queue;
                 sumWaiting += waiting;
+                sumRunning += Math.Max(0, metrics.RunningRequests);
                 known++;
             }
         }
@@ -155,7 +164,9 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             var others = Math.Max(1, known - 1);
             var othersQueue = known > 1 ? (sumQueue - queue) / others : queue;
             var othersWaiting = known > 1 ? (sumWaiting - Math.Max(0, metrics.WaitingRequests)) / others : Math.Max(0, metrics.WaitingRequests);
-            var spillAt = othersQueue + Options.SpillSlackRequests + (Options.SpillSlackFraction * othersWaiting);
+            var othersRunning = known > 1 ? (sumRunning - running) / others : running;
+            var spillAt = othersQueue + Options.SpillSlackRequests + (Options.SpillSlackFraction * othersWaiting)
+                + (Options.SpillSlackRunningFraction * othersRunning);
             var spill = Math.Max(0, queue - spillAt) * waitTokens;
             var steps = 1 + ((uncached + pending) / Options.ChunkTokens);
             var load = (running + excess + (Options.QueueTieWeight * queue)) * Options.DecodeTokensPerRunningRequest * steps;
