@@ -25,9 +25,6 @@ internal static partial class ExtProcLog
     [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "The readiness source threw; reporting not ready")]
     public static partial void ReadinessFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Readiness held back by the gate {Gate}")]
-    public static partial void ReadinessGateClosed(ILogger logger, string gate);
-
     [LoggerMessage(EventId = 4020, Level = LogLevel.Information, Message = "Endpoint picker listening: ext_proc on {GrpcEndpoint} ({Transport}), health on {HealthEndpoint}")]
     public static partial void Listening(ILogger logger, string grpcEndpoint, string transport, string healthEndpoint);
 

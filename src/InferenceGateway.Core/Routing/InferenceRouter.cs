@@ -149,43 +149,11 @@ internal sealed class InferenceRouter : IInferenceRouter
         SchedulingResult result;
         try
         {
-            var subset = input.SubsetHint;
-            var now = _timeProvider.GetUtcNow();
-            var staleness = _options.StalenessThreshold;
-            for (var i = 0; i < endpoints.Length; i++)
-            {
-                var endpoint = endpoints[i];
-                if (subset is not null && !subset.Contains(endpoint.Address))
-                {
-                    continue;
-                }
-
-                var metrics = _metrics.TryGet(endpoint.Address);
-                if (metrics is not null && !metrics.IsFresh(now, staleness))
-                {
-                    metrics = null;
-                }
-
-                var inFlight = _tracker.Get(endpoint.Address);
-                rented[count++] = new EndpointCandidate(endpoint, metrics, inFlight.Requests, inFlight.Tokens);
-            }
-
-            if (count == 0)
-            {
-                return Refuse(requestId, OpenAiError.Unavailable("no endpoint in subset: none of the endpoints the proxy allows is in the pool"));
-            }
-
+            count = GatherCandidates(endpoints, input.SubsetHint, rented);
             var candidates = new ReadOnlySpan<EndpointCandidate>(rented, 0, count);
-            var decision = _admission.Decide(band, candidates);
-            if (decision.IsUnavailable)
+            if (AdmissionError(band, candidates) is { } refusal)
             {
-                return Refuse(requestId, OpenAiError.Unavailable(decision.Message ?? "no endpoint can take the request"));
-            }
-
-            if (!decision.Admitted)
-            {
-                return Refuse(requestId, OpenAiError.TooManyRequests(
-                    decision.Message ?? "the pool is saturated; retry later", decision.RetryAfter));
+                return Refuse(requestId, refusal);
             }
 
             var request = new SchedulingRequest(
@@ -290,39 +258,10 @@ internal sealed class InferenceRouter : IInferenceRouter
         string address;
         try
         {
-            var now = _timeProvider.GetUtcNow();
-            for (var i = 0; i < endpoints.Length; i++)
+            count = GatherCandidates(endpoints, input.SubsetHint, rented);
+            if (AdmissionError(CriticalityBand.Default, new ReadOnlySpan<EndpointCandidate>(rented, 0, count)) is { } refusal)
             {
-                var endpoint = endpoints[i];
-                if (input.SubsetHint is { } subset && !subset.Contains(endpoint.Address))
-                {
-                    continue;
-                }
-
-                var metrics = _metrics.TryGet(endpoint.Address);
-                if (metrics is not null && !metrics.IsFresh(now, _options.StalenessThreshold))
-                {
-                    metrics = null;
-                }
-
-                var inFlight = _tracker.Get(endpoint.Address);
-                rented[count++] = new EndpointCandidate(endpoint, metrics, inFlight.Requests, inFlight.Tokens);
-            }
-
-            if (count == 0)
-            {
-                return Refuse(requestId, OpenAiError.Unavailable("no endpoint in subset: none of the endpoints the proxy allows is in the pool"));
-            }
-
-            var decision = _admission.Decide(CriticalityBand.Default, new ReadOnlySpan<EndpointCandidate>(rented, 0, count));
-            if (decision.IsUnavailable)
-            {
-                return Refuse(requestId, OpenAiError.Unavailable(decision.Message ?? "no endpoint can take the request"));
-            }
-
-            if (!decision.Admitted)
-            {
-                return Refuse(requestId, OpenAiError.TooManyRequests(decision.Message ?? "the pool is saturated; retry later", decision.RetryAfter));
+                return Refuse(requestId, refusal);
             }
 
             address = rented[_random.Next(count)].Endpoint.Address;
@@ -353,6 +292,55 @@ internal sealed class InferenceRouter : IInferenceRouter
 
     private static string? GetHeader(IReadOnlyDictionary<string, string> headers, string name) =>
         headers.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value : null;
+
+    /// <summary>
+    /// Fills <paramref name="into"/> with the pool's endpoints the proxy allows (all when there is no subset hint),
+    /// each with its fresh metrics (stale ones count as unknown) and our in-flight counts; returns how many.
+    /// </summary>
+    private int GatherCandidates(ImmutableArray<Endpoint> endpoints, IReadOnlySet<string>? subset, EndpointCandidate[] into)
+    {
+        var now = _timeProvider.GetUtcNow();
+        var staleness = _options.StalenessThreshold;
+        var count = 0;
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            var endpoint = endpoints[i];
+            if (subset is not null && !subset.Contains(endpoint.Address))
+            {
+                continue;
+            }
+
+            var metrics = _metrics.TryGet(endpoint.Address);
+            if (metrics is not null && !metrics.IsFresh(now, staleness))
+            {
+                metrics = null;
+            }
+
+            var inFlight = _tracker.Get(endpoint.Address);
+            into[count++] = new EndpointCandidate(endpoint, metrics, inFlight.Requests, inFlight.Tokens);
+        }
+
+        return count;
+    }
+
+    /// <summary>The error a request of <paramref name="band"/> gets from admission over these candidates, or null when admitted.</summary>
+    private OpenAiError? AdmissionError(CriticalityBand band, ReadOnlySpan<EndpointCandidate> candidates)
+    {
+        if (candidates.IsEmpty)
+        {
+            return OpenAiError.Unavailable("no endpoint in subset: none of the endpoints the proxy allows is in the pool");
+        }
+
+        var decision = _admission.Decide(band, candidates);
+        if (decision.IsUnavailable)
+        {
+            return OpenAiError.Unavailable(decision.Message ?? "no endpoint can take the request");
+        }
+
+        return decision.Admitted
+            ? null
+            : OpenAiError.TooManyRequests(decision.Message ?? "the pool is saturated; retry later", decision.RetryAfter);
+    }
 
     private RoutingOutcome Refuse(string requestId, OpenAiError error)
     {
