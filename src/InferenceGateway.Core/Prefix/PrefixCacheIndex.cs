@@ -33,10 +33,12 @@ internal sealed class PrefixCacheIndex
     private int[] _prev = new int[64];
     private int[] _next = new int[64];
     private int[] _nextHolder = new int[64];
+    private long[] _touched = new long[64];
     private int _nodeHighWater;
     private int _freeNode = None;
     private int _entries;
     private long _stamp;
+    private long _clock;
 
     public PrefixCacheIndex(PrefixCacheOptions options)
     {
@@ -102,11 +104,28 @@ internal sealed class PrefixCacheIndex
         ReadOnlySpan<ulong> hashes,
         ReadOnlySpan<EndpointCandidate> candidates,
         ReadOnlySpan<int> group,
-        Span<int> matchedBlocks)
+        Span<int> matchedBlocks) => Match(hashes, candidates, group, matchedBlocks, []);
+
+    /// <summary>
+    /// <see cref="Match(ReadOnlySpan{ulong}, ReadOnlySpan{EndpointCandidate}, ReadOnlySpan{int}, Span{int})"/>, and
+    /// when <paramref name="lastPlaced"/> is not empty also when each candidate's deepest matched block was last
+    /// placed on it (a logical clock: larger is more recent, 0 without a match).
+    /// </summary>
+    public void Match(
+        ReadOnlySpan<ulong> hashes,
+        ReadOnlySpan<EndpointCandidate> candidates,
+        ReadOnlySpan<int> group,
+        Span<int> matchedBlocks,
+        Span<long> lastPlaced)
     {
+        var withRecency = !lastPlaced.IsEmpty;
         for (var g = 0; g < group.Length; g++)
         {
             matchedBlocks[group[g]] = 0;
+            if (withRecency)
+            {
+                lastPlaced[group[g]] = 0;
+            }
         }
 
         if (hashes.IsEmpty)
@@ -149,6 +168,11 @@ internal sealed class PrefixCacheIndex
                     if (slot.Stamp == stamp && matchedBlocks[slot.Candidate] == block)
                     {
                         matchedBlocks[slot.Candidate] = block + 1;
+                        if (withRecency)
+                        {
+                            lastPlaced[slot.Candidate] = _touched[node];
+                        }
+
                         advanced++;
                     }
                 }
@@ -177,6 +201,7 @@ internal sealed class PrefixCacheIndex
         lock (_gate)
         {
             var id = GetOrAddEndpoint(address);
+            var now = ++_clock;
             _endpoints[id].Capacity = capacity;
             for (var block = hashes.Length - 1; block >= 0; block--)
             {
@@ -184,6 +209,7 @@ internal sealed class PrefixCacheIndex
                 var existing = FindNode(hash, id);
                 if (existing != None)
                 {
+                    _touched[existing] = now;
                     MoveToFront(id, existing);
                     continue;
                 }
@@ -205,6 +231,7 @@ internal sealed class PrefixCacheIndex
                 var node = AllocateNode();
                 _hash[node] = hash;
                 _owner[node] = id;
+                _touched[node] = now;
                 ref var head = ref CollectionsMarshal.GetValueRefOrAddDefault(_holders, hash, out var exists);
                 _nextHolder[node] = exists ? head : None;
                 head = node;
@@ -422,6 +449,7 @@ internal sealed class PrefixCacheIndex
             Array.Resize(ref _prev, size);
             Array.Resize(ref _next, size);
             Array.Resize(ref _nextHolder, size);
+            Array.Resize(ref _touched, size);
         }
 
         return _nodeHighWater++;

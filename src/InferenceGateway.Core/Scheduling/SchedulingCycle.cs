@@ -33,6 +33,7 @@ internal sealed class SchedulingCycle
     private bool _prefixComputed;
     private int[] _matchedBlocks = new int[16];
     private int[] _totalBlocks = new int[16];
+    private long[] _lastPlaced = new long[16];
     private int[] _blockTokens = new int[16];
     private int[] _group = new int[16];
     private bool _seedComputed;
@@ -94,6 +95,7 @@ internal sealed class SchedulingCycle
             _excess = new double[size];
             _matchedBlocks = new int[size];
             _totalBlocks = new int[size];
+            _lastPlaced = new long[size];
             _blockTokens = new int[size];
             _group = new int[size];
             _subset = new int[size];
@@ -166,6 +168,16 @@ internal sealed class SchedulingCycle
     {
         EnsurePrefixMatches();
         return _matchedBlocks[index];
+    }
+
+    /// <summary>
+    /// When this picker last placed the endpoint's deepest matched block there (a logical clock, larger is more
+    /// recent; 0 without a match). Among endpoints matching equally far, the latest is the prefix's current home.
+    /// </summary>
+    public long PrefixLastPlaced(int index)
+    {
+        EnsurePrefixMatches();
+        return _lastPlaced[index];
     }
 
     /// <summary>Full prompt blocks at the endpoint's block size (capped at the per-request maximum).</summary>
@@ -263,6 +275,7 @@ internal sealed class SchedulingCycle
         {
             _matchedBlocks[i] = 0;
             _totalBlocks[i] = 0;
+            _lastPlaced[i] = 0;
             _blockTokens[i] = _candidates[i].Metrics?.BlockSize is > 0 and var size ? size : defaultBlockTokens;
         }
 
@@ -305,7 +318,7 @@ internal sealed class SchedulingCycle
                 _totalBlocks[_group[m]] = hashes.Length;
             }
 
-            _prefixIndex.Match(hashes, Candidates, _group.AsSpan(0, members), _matchedBlocks);
+            _prefixIndex.Match(hashes, Candidates, _group.AsSpan(0, members), _matchedBlocks, _lastPlaced);
         }
     }
 

@@ -33,6 +33,31 @@ public class PrefixCacheIndexTests
     }
 
     [Fact]
+    public void Match_WithRecency_LatestPlacementOfTheDeepestMatchedBlockIsLargest()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+        index.Record(Blocks(1, 2, 3), "a", 100);
+        index.Record(Blocks(1, 2, 3), "b", 100);
+        var candidates = new[] { Candidate("a"), Candidate("b"), Candidate("c") };
+        var matched = new int[3];
+        var placed = new long[3];
+
+        index.Match(Blocks(1, 2, 3), candidates, [0, 1, 2], matched, placed);
+        Assert.True(placed[1] > placed[0], $"b placed {placed[1]}, a placed {placed[0]}");
+        Assert.Equal(0, placed[2]);
+
+        index.Record(Blocks(1, 2, 7), "a", 100);
+        index.Match(Blocks(1, 2, 3), candidates, [0, 1, 2], matched, placed);
+
+        // a received the shared blocks 1 and 2 again, but its deepest match (block 3) is older than b's.
+        Assert.Equal(new[] { 3, 3, 0 }, matched);
+        Assert.True(placed[1] > placed[0], $"b placed {placed[1]}, a placed {placed[0]}");
+
+        index.Match(Blocks(1, 2), candidates, [0, 1, 2], matched, placed);
+        Assert.True(placed[0] > placed[1], $"on the shared blocks a ({placed[0]}) is the latest, not b ({placed[1]})");
+    }
+
+    [Fact]
     public void Match_GapInRecordedBlocks_StopsAtTheGap()
     {
         var index = new PrefixCacheIndex(new PrefixCacheOptions());

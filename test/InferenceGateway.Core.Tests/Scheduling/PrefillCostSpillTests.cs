@@ -97,6 +97,85 @@ public class PrefillCostSpillTests
     }
 
     [Fact]
+    public void Score_NearKvLimitHolderAboveTheLoadBound_Spills()
+    {
+        // Every endpoint runs 120 at 92 % KV; the holder also has 25 waiting. Near the memory limit they wait for
+        // completions, and the holder's 146 requests exceed 1.05 x the mean (126.5) + 2: the request spills.
+        var index = IndexWith((2, Blocks));
+
+        var scores = ScoreDefault(
+            index,
+            Candidate(1, Scrape(waiting: 0, running: 120, kv: 0.92)),
+            Candidate(2, Scrape(waiting: 25, running: 120, kv: 0.92)),
+            Candidate(3, Scrape(waiting: 0, running: 120, kv: 0.92)),
+            Candidate(4, Scrape(waiting: 0, running: 120, kv: 0.92)));
+
+        Assert.NotEqual(1, Best(scores));
+    }
+
+    [Fact]
+    public void Score_SameQueueWithMemoryHeadroom_KeepsAffinity()
+    {
+        // The same queues at 70 % KV: 25 waiting behind a batch of 120 start within a few steps (relative tolerance).
+        var index = IndexWith((2, Blocks));
+
+        var scores = ScoreDefault(
+            index,
+            Candidate(1, Scrape(waiting: 0, running: 120, kv: 0.7)),
+            Candidate(2, Scrape(waiting: 25, running: 120, kv: 0.7)),
+            Candidate(3, Scrape(waiting: 0, running: 120, kv: 0.7)),
+            Candidate(4, Scrape(waiting: 0, running: 120, kv: 0.7)));
+
+        Assert.Equal(1, Best(scores));
+    }
+
+    [Fact]
+    public void Score_NearKvLimitHolderWithinTheLoadBound_KeepsAffinity()
+    {
+        // At 95 % KV a holder 4 requests above the mean is within 1.05 x mean + 2: the hit wins.
+        var index = IndexWith((2, Blocks));
+
+        var scores = ScoreDefault(
+            index,
+            Candidate(1, Scrape(waiting: 0, running: 120, kv: 0.95)),
+            Candidate(2, Scrape(waiting: 4, running: 120, kv: 0.95)),
+            Candidate(3, Scrape(waiting: 0, running: 120, kv: 0.95)));
+
+        Assert.Equal(1, Best(scores));
+    }
+
+    [Theory]
+    [InlineData(2, 3, 3)]
+    [InlineData(3, 2, 2)]
+    public void Score_TwoFullHolders_TheLatestHomeWins(int first, int second, int expectedPod)
+    {
+        // Both hold the whole prompt and carry the same load; the one that received it last is its current home.
+        var index = IndexWith((first, Blocks), (second, Blocks));
+
+        var scores = ScoreDefault(
+            index,
+            Candidate(1, Scrape(waiting: 0, running: 10, kv: 0.4)),
+            Candidate(2, Scrape(waiting: 0, running: 10, kv: 0.4)),
+            Candidate(3, Scrape(waiting: 0, running: 10, kv: 0.4)));
+
+        Assert.Equal(expectedPod - 1, Best(scores));
+    }
+
+    [Fact]
+    public void Score_TwoFullHoldersLatestHomeClearlyBusier_OlderHolderWins()
+    {
+        // The home preference is worth half a prompt: a much busier latest home loses to the older copy.
+        var index = IndexWith((2, Blocks), (3, Blocks));
+
+        var scores = ScoreDefault(
+            index,
+            Candidate(2, Scrape(waiting: 0, running: 10, kv: 0.4)),
+            Candidate(3, Scrape(waiting: 0, running: 200, kv: 0.4)));
+
+        Assert.Equal(0, Best(scores));
+    }
+
+    [Fact]
     public void Score_QueueWithinTolerance_KeepsAffinity()
     {
         // A queue of 2 over idle endpoints is within the tolerance: no spill, the hit wins.

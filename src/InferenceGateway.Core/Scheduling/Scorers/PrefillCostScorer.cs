@@ -28,6 +28,26 @@ internal sealed record PrefillCostOptions
     /// </summary>
     public double SpillSlackRunningFraction { get; init; } = 0.25;
 
+    /// <summary>
+    /// Effective KV usage at or above which an endpoint's load is bounded against the cluster's mean instead of
+    /// the relative spill tolerance: near its memory limit a longer queue is not absorbed by a step or two but
+    /// waits for completions (and risks preemption, which can drop cached prefixes). Above 1 turns the bound off.
+    /// </summary>
+    public double BoundedLoadKvThreshold { get; init; } = 0.9;
+
+    /// <summary>Bounded load: an endpoint may carry up to (1 + this) x the mean load (requests) at no spill cost.</summary>
+    public double BoundedLoadEpsilon { get; init; } = 0.05;
+
+    /// <summary>Bounded load: further requests above the bound an endpoint may carry at no spill cost.</summary>
+    public double BoundedLoadSlackRequests { get; init; } = 2.0;
+
+    /// <summary>
+    /// Cost, in average prompts, of a holder that matches the prompt as far as another holder but received that
+    /// prefix less recently: a prefix keeps one current home, so copies left behind by a spill stop being fed
+    /// and age out of the KV cache instead of splitting the group's traffic and memory for good.
+    /// </summary>
+    public double StaleHolderFactor { get; init; } = 0.5;
+
     /// <summary>Within the tolerance, each waiting request weighs like this many running ones (tie-break).</summary>
     public double QueueTieWeight { get; init; } = 1.0;
 
@@ -78,6 +98,10 @@ internal sealed record PrefillCostOptions
 ///         + 64 x N x min(N / freeKvTokens, 4)        KV: a miss where memory is short preempts or blocks the queue
 ///         + LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
 /// </code>
+/// Near its memory limit (effective KV >= 0.9) an endpoint's tolerance is a bound on its load instead (consistent
+/// hashing with bounded loads): L(e) = W + R + E may reach (1 + 0.05) x mean L (this request included) + 2 + 4 x w,
+/// and each request past that costs two average prompts. Among holders that match equally far, all but the one that
+/// received the prefix last cost half an average prompt more, so a spilled prefix moves home rather than splitting.
 /// Within the tolerance the endpoint holding the longest prefix wins; past it, each extra queued request costs two
 /// average prompts, so the request spills, to the next-best prefix holder first (its uncached tokens are fewer),
 /// and to endpoints with free KV memory. Because the tolerance grows with the others' queues, a saturated cluster
@@ -141,6 +165,21 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
 
         var minQueueKnown = known == 0 ? 0 : minQueue;
 
+        // Bounded load counts every known endpoint's requests (scraped waiting + running + unreported in-flight),
+        // this request included, so the bound holds for traffic from other pickers too.
+        var sumLoad = 0.0;
+        for (var k = 0; k < subset.Length; k++)
+        {
+            if (cycle.Metrics(subset[k]) is { } metrics)
+            {
+                sumLoad += Math.Max(0, metrics.WaitingRequests) + Math.Max(0, metrics.RunningRequests) + cycle.ExcessInFlight(subset[k]);
+            }
+        }
+
+        var loadBound = known == 0 ? double.MaxValue
+            : ((1 + Options.BoundedLoadEpsilon) * (sumLoad + 1) / known) + Options.BoundedLoadSlackRequests;
+        var staleHolderTokens = Options.StaleHolderFactor * averagePrompt;
+
         var maxKnown = 0.0;
         var anyUnknown = false;
         for (var k = 0; k < subset.Length; k++)
@@ -168,8 +207,16 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             var spillAt = othersQueue + Options.SpillSlackRequests + (Options.SpillSlackFraction * othersWaiting)
                 + (Options.SpillSlackRunningFraction * othersRunning);
             var spill = Math.Max(0, queue - spillAt) * waitTokens;
+            if (cycle.EffectiveKvUsage(i) >= Options.BoundedLoadKvThreshold)
+            {
+                var load = Math.Max(0, metrics.WaitingRequests) + running + excess + 1;
+                // As below the threshold, a backlog on every endpoint widens the bound: a miss would spend capacity the
+                // whole backlog waits for.
+                spill = Math.Max(0, load - loadBound - (Options.SpillSlackFraction * othersWaiting)) * waitTokens;
+            }
+
             var steps = 1 + ((uncached + pending) / Options.ChunkTokens);
-            var load = (running + excess + (Options.QueueTieWeight * queue)) * Options.DecodeTokensPerRunningRequest * steps;
+            var decodeLoad = (running + excess + (Options.QueueTieWeight * queue)) * Options.DecodeTokensPerRunningRequest * steps;
             var kvPressure = KvPressure(metrics, cycle.EffectiveKvUsage(i), uncached + pending);
             var lora = 0.0;
             if (adapterKnown && !LoraState.IsActive(cycle, i))
@@ -180,7 +227,8 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             }
 
             var backlog = Options.BacklogPrefillFactor * minQueueKnown * (uncached + pending);
-            var cost = uncached + pending + backlog + spill + load + kvPressure + lora;
+            var stale = IsStaleHolder(cycle, subset, i) ? staleHolderTokens : 0;
+            var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale;
             scores[k] = cost;
             maxKnown = Math.Max(maxKnown, cost);
         }
@@ -207,6 +255,28 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
         {
             scores[k] = (min + prompt) / (scores[k] + prompt);
         }
+    }
+
+    /// <summary>True when another candidate matches the prompt as far and received that prefix more recently.</summary>
+    private static bool IsStaleHolder(SchedulingCycle cycle, ReadOnlySpan<int> subset, int i)
+    {
+        var matched = cycle.MatchedBlocks(i);
+        if (matched == 0)
+        {
+            return false;
+        }
+
+        var placed = cycle.PrefixLastPlaced(i);
+        for (var k = 0; k < subset.Length; k++)
+        {
+            var j = subset[k];
+            if (j != i && cycle.MatchedBlocks(j) == matched && cycle.PrefixLastPlaced(j) > placed)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
