@@ -58,6 +58,9 @@ internal sealed class BenchOptions
     /// <summary>Per-request limit (http mode); the run stops by itself after the last arrival plus this.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>A shallow copy for a run derived from this one (the workload and engine objects are shared).</summary>
+    public BenchOptions Clone() => (BenchOptions)MemberwiseClone();
+
     /// <summary>The load plans of this run: one per `--rate`, or one from the workload's stages.</summary>
     public IReadOnlyList<LoadPlan> BuildPlans()
     {

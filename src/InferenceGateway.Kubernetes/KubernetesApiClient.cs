@@ -66,13 +66,8 @@ internal sealed class KubernetesApiClient : IDisposable
 
     public async Task<ListResult> ListAsync(string collectionPath, string? labelSelector, string? fieldSelector, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(RequestTimeout);
         using var request = new HttpRequestMessage(HttpMethod.Get, Url(collectionPath, labelSelector, fieldSelector, watch: false, null));
-        using var response = await SendAsync(request, timeout.Token).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, timeout.Token).ConfigureAwait(false);
-        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-        using var document = await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
+        using var document = await SendForJsonAsync(request, cancellationToken).ConfigureAwait(false);
         var root = document.RootElement;
         var version = root.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("resourceVersion", out var rv) ? rv.GetString() : null;
         if (string.IsNullOrEmpty(version))
@@ -120,16 +115,11 @@ internal sealed class KubernetesApiClient : IDisposable
     /// <summary>JSON merge patch of the status subresource; returns the updated object's resourceVersion.</summary>
     public async Task<string?> PatchStatusAsync(string objectPath, string mergePatchJson, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(RequestTimeout);
         using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(_baseUri, objectPath + "/status"))
         {
             Content = new StringContent(mergePatchJson, Encoding.UTF8, "application/merge-patch+json"),
         };
-        using var response = await SendAsync(request, timeout.Token).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, timeout.Token).ConfigureAwait(false);
-        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-        using var document = await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
+        using var document = await SendForJsonAsync(request, cancellationToken).ConfigureAwait(false);
         return document.RootElement.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("resourceVersion", out var rv)
             ? rv.GetString()
             : null;
@@ -138,16 +128,11 @@ internal sealed class KubernetesApiClient : IDisposable
     /// <summary>POSTs a JSON object to a collection (e.g. a TokenReview) and returns the object the server sent back.</summary>
     public async Task<JsonElement> CreateAsync(string collectionPath, string json, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(RequestTimeout);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(_baseUri, collectionPath))
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
         };
-        using var response = await SendAsync(request, timeout.Token).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, timeout.Token).ConfigureAwait(false);
-        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-        using var document = await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
+        using var document = await SendForJsonAsync(request, cancellationToken).ConfigureAwait(false);
         return document.RootElement.Clone();
     }
 
@@ -155,6 +140,17 @@ internal sealed class KubernetesApiClient : IDisposable
     {
         _http.Dispose();
         _client.Dispose();
+    }
+
+    /// <summary>A request/response call (not a watch): bounded by <see cref="RequestTimeout"/>, the body parsed as JSON.</summary>
+    private async Task<JsonDocument> SendForJsonAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout);
+        using var response = await SendAsync(request, timeout.Token).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, timeout.Token).ConfigureAwait(false);
+        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+        return await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)

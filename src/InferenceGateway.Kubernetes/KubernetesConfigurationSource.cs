@@ -239,7 +239,7 @@ public sealed class KubernetesConfigurationSource : BackgroundService
 
         var models = _models?.Objects() ?? [];
         var pods = _pods?.Items() ?? [];
-        var inputs = SnapshotInputsOf(pools, models, _objectives?.Objects() ?? [], _rewrites?.Objects() ?? [], pods);
+        var inputs = SnapshotInputs.FromResources([.. pools, .. models, .. _objectives?.Objects() ?? [], .. _rewrites?.Objects() ?? [], .. pods]);
         var build = SnapshotBuilder.Build(inputs, new PoolSelection(_options.EffectivePoolName, _options.PoolNamespace)
         {
             Group = _synthetic is null ? _options.PoolGroup : KubernetesSourceOptions.StandardGroup,
@@ -269,12 +269,6 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         Interlocked.Increment(ref _reconcileCount);
         Interlocked.Exchange(ref _reconciledSequence, sequence);
     }
-
-    /// <summary>What the informers hold, as the builder takes it (each resource kind in its own list).</summary>
-    private static SnapshotInputs SnapshotInputsOf(
-        IReadOnlyList<KubernetesObject> pools, IReadOnlyList<KubernetesObject> models, IReadOnlyList<KubernetesObject> objectives,
-        IReadOnlyList<KubernetesObject> rewrites, List<Pod> pods) =>
-        SnapshotInputs.FromResources([.. pools, .. models, .. objectives, .. rewrites, .. pods]);
 
     private void Publish(DatastoreSnapshot snapshot)
     {

@@ -1,8 +1,14 @@
+using System.Text.RegularExpressions;
+using InferenceGateway.Api.V1Alpha1;
+
 namespace InferenceGateway.Kubernetes;
 
 /// <summary>Label selectors in the API server's query syntax, limited to what a pool's selector can say: equality.</summary>
-internal static class LabelSelectors
+internal static partial class LabelSelectors
 {
+    /// <summary>A selector key's longest form, as the pool CRDs bound their selector keys.</summary>
+    private const int MaxKeyLength = 253;
+
     /// <summary>
     /// Parses "key=value,key2==value2" into a map. Set-based requirements (in, notin, !key, key) and inequality
     /// cannot be expressed by an InferencePool's selector, so they are refused rather than half-supported.
@@ -20,6 +26,12 @@ internal static class LabelSelectors
             }
 
             var key = part[..at].Trim();
+            if (key.Length > MaxKeyLength || !LabelKey().IsMatch(key))
+            {
+                // Refused here, as a pool's selector key would be, not later by the API server on every pod list.
+                throw new ArgumentException($"--endpoint-selector: \"{key}\" is not a label key (an optional DNS subdomain and '/', then up to 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric)");
+            }
+
             var value = part[(at + separator.Length)..].Trim();
             if (!result.TryAdd(key, value) && result[key] != value)
             {
@@ -52,4 +64,8 @@ internal static class LabelSelectors
         parts.Sort(StringComparer.Ordinal);
         return string.Join(',', parts);
     }
+
+    /// <summary>The label-key rule the InferencePool types carry for their selectors.</summary>
+    [GeneratedRegex(InferencePoolSpec.LabelKeyPattern)]
+    private static partial Regex LabelKey();
 }

@@ -105,13 +105,7 @@ internal sealed class ResourceInformer<T> : IResourceInformer where T : Kubernet
         }
     }
 
-    public IReadOnlyList<KubernetesObject> Objects()
-    {
-        lock (_gate)
-        {
-            return [.. _items.Values];
-        }
-    }
+    public IReadOnlyList<KubernetesObject> Objects() => Items();
 
     public T? Get(ObjectKey key)
     {
@@ -185,21 +179,6 @@ internal sealed class ResourceInformer<T> : IResourceInformer where T : Kubernet
             {
                 return;
             }
-            catch (KubernetesApiException e) when (Optional && e.StatusCode == HttpStatusCode.NotFound && resourceVersion is null)
-            {
-                // The CRD is not installed (or was removed): serve without it, look again later.
-                MarkMissing();
-                var delay = ReconnectBackoff.Delay(failures, _initialDelay, _maxDelay);
-                failures++;
-                try
-                {
-                    await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
             catch (KubernetesApiException e) when (e.StatusCode == HttpStatusCode.Gone)
             {
                 KubernetesLog.WatchExpired(_logger, _collectionPath, resourceVersion ?? "", e.Message);
@@ -209,7 +188,16 @@ internal sealed class ResourceInformer<T> : IResourceInformer where T : Kubernet
             {
                 var delay = ReconnectBackoff.Delay(failures, _initialDelay, _maxDelay);
                 failures++;
-                KubernetesLog.WatchFailed(_logger, _collectionPath, delay, e.Message);
+                if (Optional && resourceVersion is null && e is KubernetesApiException { StatusCode: HttpStatusCode.NotFound })
+                {
+                    // The CRD is not installed (or was removed): serve without it, list again after the backoff.
+                    MarkMissing();
+                }
+                else
+                {
+                    KubernetesLog.WatchFailed(_logger, _collectionPath, delay, e.Message);
+                }
+
                 try
                 {
                     await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);

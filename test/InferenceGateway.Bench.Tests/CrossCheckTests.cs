@@ -5,21 +5,16 @@ using InferenceGateway.Bench.Workloads;
 using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Sources;
 using InferenceGateway.Simulator.Engines;
+using InferenceGateway.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace InferenceGateway.Bench.Tests;
 
 public sealed class CrossCheckTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "bench-crosscheck-" + Guid.NewGuid().ToString("N"));
+    private readonly TempConfigFolder _folder = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 
     private static SummaryRecord Row(string strategy, double ttftP90, double outputTokens, string run = "rate=40", int? stage = null) => new()
     {
@@ -109,8 +104,7 @@ public sealed class CrossCheckTests : IDisposable
     [Fact]
     public void Manifests_TwoSimsAndAdapter_LoadThroughTheFileSourceAsOnePoolWithCriticalModels()
     {
-        Directory.CreateDirectory(_directory);
-        var path = Path.Combine(_directory, "gateway.yaml");
+        var path = _folder.PathOf("gateway.yaml");
         File.WriteAllText(path, CrossCheckSetup.Manifests(["127.0.0.2:41001", "127.0.0.3:41002"], "model", ["adapter-0"]));
         var datastore = new InMemoryDatastore();
         using var source = new FileConfigurationSource(
@@ -150,7 +144,7 @@ public sealed class CrossCheckTests : IDisposable
     [Fact]
     public void ToModelTime_ScaleTwo_HalvesLatenciesAndDoublesRates()
     {
-        var wall = Row("a", 200, 1000) with { TtftP50Ms = 100, TpotP50Ms = 40, ItlP90Ms = 60, E2eP90Ms = 900, RequestsPerSecond = 5, OfferedRate = 20 };
+        var wall = Row("a", 200, 1000) with { TtftP50Ms = 100, TpotP50Ms = 40, ItlP90Ms = 60, E2eP90Ms = 900, ClientWaitP90Ms = 80, RequestsPerSecond = 5, OfferedRate = 20 };
 
         var model = TimeScaling.ToModelTime(wall, 2);
 
@@ -159,6 +153,7 @@ public sealed class CrossCheckTests : IDisposable
         Assert.Equal(20, model.TpotP50Ms);
         Assert.Equal(30, model.ItlP90Ms);
         Assert.Equal(450, model.E2eP90Ms);
+        Assert.Equal(40, model.ClientWaitP90Ms);
         Assert.Equal(2000, model.OutputTokensPerSecond);
         Assert.Equal(10, model.RequestsPerSecond);
         Assert.Equal(40, model.OfferedRate);
@@ -342,14 +337,14 @@ public sealed class CrossCheckTests : IDisposable
         SummaryRecord[] http = [Row("a", 200, 1_000), Row("b", 100, 900)];
         var result = new CrossCheckResult(sim, [], http, http, RankingComparer.Compare(sim, http, 0.25));
 
-        var markdown = CrossCheckReport.Write(_directory, options, new CrossCheckOptions(), result);
+        var markdown = CrossCheckReport.Write(_folder.Path, options, new CrossCheckOptions(), result);
 
-        Assert.True(File.Exists(Path.Combine(_directory, "simulate", "summary.json")));
-        Assert.True(File.Exists(Path.Combine(_directory, "http", "summary.json")));
-        Assert.Equal(markdown, File.ReadAllText(Path.Combine(_directory, "crosscheck.md")));
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "simulate", "summary.json")));
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "http", "summary.json")));
+        Assert.Equal(markdown, File.ReadAllText(Path.Combine(_folder.Path, "crosscheck.md")));
         Assert.Contains("the rankings differ", markdown, StringComparison.Ordinal);
         Assert.Contains("| a | 100 | 200 |", markdown, StringComparison.Ordinal);
-        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_directory, "crosscheck.json")));
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_folder.Path, "crosscheck.json")));
         Assert.False(json.RootElement.GetProperty("agrees").GetBoolean());
         Assert.Equal("rate=40", json.RootElement.GetProperty("runs")[0].GetProperty("run").GetString());
         Assert.Equal(2, json.RootElement.GetProperty("runs")[0].GetProperty("metrics").GetArrayLength());

@@ -1,20 +1,15 @@
 using System.Text.Json;
 using InferenceGateway.Bench.Measurement;
 using InferenceGateway.Bench.Reporting;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.Bench.Tests;
 
 public sealed class ReportTests : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "bench-report-" + Guid.NewGuid().ToString("N"));
+    private readonly TempConfigFolder _folder = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 
     private static SummaryRecord Record(string strategy, double rate, double ttftP90, int? stage = null) => new()
     {
@@ -38,17 +33,17 @@ public sealed class ReportTests : IDisposable
     {
         SummaryRecord[] records = [Record("a", 10, 100, 0), Record("a", 20, 300, 1), Record("a", 15, 200), Record("b", 10, 50, 0), Record("b", 20, 80, 1), Record("b", 15, 60)];
 
-        var files = ReportWriter.Write(_directory, new BenchReport("simulate", "w", 42, 8, "test", 50, records));
+        var files = ReportWriter.Write(_folder.Path, new BenchReport("simulate", "w", 42, 8, "test", 50, records));
 
         foreach (var name in new[] { "summary.json", "summary.md", "ttft-p90.png", "ttft-p90.svg", "throughput.png", "throughput.svg" })
         {
-            var path = Path.Combine(_directory, name);
+            var path = Path.Combine(_folder.Path, name);
             Assert.True(File.Exists(path), name);
             Assert.True(new FileInfo(path).Length > 100, name + " is empty");
             Assert.Contains(path, files);
         }
 
-        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_directory, "summary.json")));
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_folder.Path, "summary.json")));
         var root = json.RootElement;
         Assert.Equal("simulate", root.GetProperty("mode").GetString());
         var results = root.GetProperty("results");
@@ -64,9 +59,9 @@ public sealed class ReportTests : IDisposable
             Assert.True(first.TryGetProperty(field, out _), field);
         }
 
-        var md = File.ReadAllText(Path.Combine(_directory, "summary.md"));
+        var md = File.ReadAllText(Path.Combine(_folder.Path, "summary.md"));
         Assert.Contains("| a | stages | 0 | 10.0 | 9 | 1 |", md, StringComparison.Ordinal);
-        Assert.Contains("<svg", File.ReadAllText(Path.Combine(_directory, "ttft-p90.svg")), StringComparison.Ordinal);
+        Assert.Contains("<svg", File.ReadAllText(Path.Combine(_folder.Path, "ttft-p90.svg")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using InferenceGateway.FunctionalTests.Infrastructure;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.FunctionalTests;
 
@@ -11,19 +12,9 @@ public sealed class BenchCrossCheckTests : IDisposable
 {
     private static readonly Dictionary<string, string> PlainProgress = new() { ["CI"] = "1" };
 
-    private readonly string _output = Directory.CreateTempSubdirectory("ig-crosscheck-").FullName;
+    private readonly TempConfigFolder _folder = new();
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_output, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task CrossCheck_TwoSimsTwoStrategies_BothModesCompleteEveryRequest()
@@ -33,7 +24,7 @@ public sealed class BenchCrossCheckTests : IDisposable
             PlainProgress,
             "bench", "--mode", "crosscheck", "--servers", "2", "--profile", "test", "--strategies", "round-robin,default",
             "--workload", "shared-prefix", "--num-groups", "2", "--num-prompts-per-group", "2", "--system-prompt-len", "40",
-            "--question-len", "8", "--output-len", "4", "--rate", "4", "--duration", "2", "--seed", "3", "--out", _output);
+            "--question-len", "8", "--output-len", "4", "--rate", "4", "--duration", "2", "--seed", "3", "--out", _folder.Path);
 
         var exitCode = await bench.WaitForExitAsync(TimeSpan.FromMinutes(8));
 
@@ -41,7 +32,7 @@ public sealed class BenchCrossCheckTests : IDisposable
         Assert.True(exitCode is 0 or 3, $"exit code {exitCode}. Output:\n{bench.Output}");
         foreach (var mode in new[] { "simulate", "http" })
         {
-            using var summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(_output, mode, "summary.json")));
+            using var summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(_folder.Path, mode, "summary.json")));
             var rows = summary.RootElement.GetProperty("results").EnumerateArray().Where(r => r.GetProperty("stage").ValueKind == JsonValueKind.Null).ToList();
             Assert.Equal(["default", "round-robin"], rows.Select(r => r.GetProperty("strategy").GetString()).Order(StringComparer.Ordinal));
             foreach (var row in rows)
@@ -52,11 +43,11 @@ public sealed class BenchCrossCheckTests : IDisposable
             }
         }
 
-        using var crossCheck = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(_output, "crosscheck.json")));
+        using var crossCheck = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(_folder.Path, "crosscheck.json")));
         var run = Assert.Single(crossCheck.RootElement.GetProperty("runs").EnumerateArray());
         Assert.Equal(2, run.GetProperty("metrics")[0].GetProperty("values").GetArrayLength());
         Assert.Equal(exitCode == 0, crossCheck.RootElement.GetProperty("agrees").GetBoolean());
-        Assert.Contains("Verdict", await File.ReadAllTextAsync(Path.Combine(_output, "crosscheck.md")), StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(_output, "logs", "round-robin", "serve.log")));
+        Assert.Contains("Verdict", await File.ReadAllTextAsync(Path.Combine(_folder.Path, "crosscheck.md")), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_folder.Path, "logs", "round-robin", "serve.log")));
     }
 }

@@ -13,7 +13,7 @@ public sealed class EppCommandTests
     [InlineData("--config x.yaml --pool-name p")]
     public async Task Epp_NotExactlyOneSource_ExitsWithUsageError(string sourceArgs)
     {
-        await using var epp = CliProcess.Start(["epp", "--secure-serving=false", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", .. sourceArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries)]);
+        await using var epp = EppCluster.StartEppProcess(sourceArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
         var exitCode = await epp.WaitForExitAsync(Timeout);
 
@@ -25,11 +25,10 @@ public sealed class EppCommandTests
     public async Task Epp_InvalidConfig_PrintsEachErrorAndExits1()
     {
         using var folder = new TempConfigFolder();
-        var path = Path.Combine(folder.Path, "bad.yaml");
-        await File.WriteAllTextAsync(path, ManifestYaml.Join(
+        var path = folder.WriteAtomically("bad.yaml", ManifestYaml.Join(
             ManifestYaml.Pool("bad-pool", targetPort: 70000),
             ManifestYaml.Model("m", "", "bad-pool")));
-        await using var epp = CliProcess.Start("epp", "--secure-serving=false", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", "--config", path);
+        await using var epp = EppCluster.StartEppProcess("--config", path);
 
         var exitCode = await epp.WaitForExitAsync(Timeout);
 
@@ -42,9 +41,8 @@ public sealed class EppCommandTests
     public async Task Epp_UnknownSchedulerProfile_ExitsWithMessage()
     {
         using var folder = new TempConfigFolder();
-        var path = Path.Combine(folder.Path, "ok.yaml");
-        await File.WriteAllTextAsync(path, ManifestYaml.Join(ManifestYaml.Pool("p"), ManifestYaml.StaticEndpoints("s", "p", ["127.0.0.1:1"])));
-        await using var epp = CliProcess.Start("epp", "--secure-serving=false", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", "--config", path, "--scheduler-profile", "no-such-profile");
+        var path = folder.WriteAtomically("ok.yaml", ManifestYaml.Join(ManifestYaml.Pool("p"), ManifestYaml.StaticEndpoints("s", "p", ["127.0.0.1:1"])));
+        await using var epp = EppCluster.StartEppProcess("--config", path, "--scheduler-profile", "no-such-profile");
 
         var exitCode = await epp.WaitForExitAsync(Timeout);
 

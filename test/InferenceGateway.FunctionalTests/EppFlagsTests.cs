@@ -3,7 +3,6 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
 using Grpc.Health.V1;
 using InferenceGateway.Cli.Commands;
 using InferenceGateway.Core.Metrics;
@@ -13,28 +12,15 @@ using InferenceGateway.TestSupport;
 using InferenceGateway.TestSupport.ExtProc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Types.BodySendMode;
 
 namespace InferenceGateway.FunctionalTests;
 
 /// <summary>The reference picker's flags on the real `epp`: TLS by default, certificate reload, --config-text, -v, durations.</summary>
 public sealed class EppFlagsTests
 {
-    private const string Endpoint = "127.0.0.1:9";
+    private const string Endpoint = EppCluster.DeadEndpoint;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private static readonly string[] HealthServices = ["", "inference-extension", "liveness", "readiness", "envoy.service.ext_proc.v3.ExternalProcessor"];
-
-    private static byte[] Completion(string model) => JsonSerializer.SerializeToUtf8Bytes(new { model, prompt = "hi", max_tokens = 1 });
-
-    private static string WriteConfig(TempConfigFolder folder, params string[] endpoints)
-    {
-        var path = Path.Combine(folder.Path, "pool.yaml");
-        File.WriteAllText(path, ManifestYaml.Join(
-            ManifestYaml.Pool("p"),
-            ManifestYaml.StaticEndpoints("s", "p", endpoints.Length == 0 ? [Endpoint] : endpoints),
-            ManifestYaml.Model("m", "m", "p", criticality: "Critical")));
-        return path;
-    }
 
     /// <summary>A TLS handshake offering only h2 (as Envoy's picker cluster), accepting any certificate; returns what the server presented.</summary>
     private static async Task<(X509Certificate2 Certificate, SslApplicationProtocol Alpn)> HandshakeAsync(int port)
@@ -69,12 +55,11 @@ public sealed class EppFlagsTests
     public async Task Epp_DefaultSecureServing_SelfSignedTlsH2AndHealthServicesByName()
     {
         using var folder = new TempConfigFolder();
-        await using var cluster = await EppCluster.StartEppWithDefaultTransportAsync("--config", WriteConfig(folder));
+        await using var cluster = await EppCluster.StartEppWithDefaultTransportAsync("--config", EppCluster.WriteStaticConfig(folder));
         await cluster.WaitForHealthAsync("readiness", HealthCheckResponse.Types.ServingStatus.Serving);
 
         var (certificate, alpn) = await HandshakeAsync(cluster.GrpcPort);
-        using var session = cluster.Client.Open();
-        var result = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/completions"), Completion("m"), ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None));
+        var result = await cluster.BufferedAsync("/v1/completions", EppCluster.Completion("m"));
 
         Assert.True(cluster.IsTls, cluster.Epp.Output);
         Assert.Equal(SslApplicationProtocol.Http2, alpn);
@@ -98,7 +83,7 @@ public sealed class EppFlagsTests
     public async Task Epp_SecureServingFalse_ServesH2c()
     {
         using var folder = new TempConfigFolder();
-        await using var cluster = await EppCluster.StartEppOnlyAsync("--config", WriteConfig(folder), "--secure-serving=false");
+        await using var cluster = await EppCluster.StartEppOnlyAsync("--config", EppCluster.WriteStaticConfig(folder), "--secure-serving=false");
         await cluster.WaitForHealthAsync("readiness", HealthCheckResponse.Types.ServingStatus.Serving);
 
         var status = await cluster.Client.Health.CheckAsync(new HealthCheckRequest { Service = "envoy.service.ext_proc.v3.ExternalProcessor" }, deadline: DateTime.UtcNow.AddSeconds(20));
@@ -114,24 +99,20 @@ public sealed class EppFlagsTests
         using var folder = new TempConfigFolder();
         var certs = Directory.CreateDirectory(Path.Combine(folder.Path, "certs")).FullName;
         WriteCertificate(certs, "epp-first");
-        await using var cluster = await EppCluster.StartEppWithDefaultTransportAsync("--config", WriteConfig(folder), "--cert-path", certs, "--enable-cert-reload");
+        await using var cluster = await EppCluster.StartEppWithDefaultTransportAsync("--config", EppCluster.WriteStaticConfig(folder), "--cert-path", certs, "--enable-cert-reload");
         await cluster.WaitForHealthAsync("readiness", HealthCheckResponse.Types.ServingStatus.Serving);
         Assert.Equal("CN=epp-first", (await HandshakeAsync(cluster.GrpcPort)).Certificate.Subject);
-        using (var warm = cluster.Client.Open())
-        {
-            // Opens the client's TLS connection with the first certificate.
-            Assert.Null((await EnvoyFlows.BufferedAsync(warm, ExtProcMessages.RequestHeaders("/v1/completions"), Completion("m"), ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None))).Immediate);
-        }
+        // Opens the client's TLS connection with the first certificate.
+        Assert.Null((await cluster.BufferedAsync("/v1/completions", EppCluster.Completion("m"))).Immediate);
 
         WriteCertificate(certs, "epp-second");
 
         var seen = "";
-        await EppCluster.EventuallyAsync(
+        await Eventually.HoldsAsync(
             async () => (seen = (await HandshakeAsync(cluster.GrpcPort)).Certificate.Subject) == "CN=epp-second",
             Timeout,
             () => $"the new certificate was never presented (last: {seen}).\n{cluster.Epp.Output}");
-        using var session = cluster.Client.Open();
-        var result = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/completions"), Completion("m"), ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None));
+        var result = await cluster.BufferedAsync("/v1/completions", EppCluster.Completion("m"));
         Assert.True(result.Immediate is null, result.ImmediateBody);
     }
 
@@ -154,11 +135,10 @@ public sealed class EppFlagsTests
             """;
         using var folder = new TempConfigFolder();
         await using var cluster = await EppCluster.StartEppOnlyAsync(
-            "--config", WriteConfig(folder, "127.0.0.1:7", "127.0.0.1:8", "127.0.0.1:9"), "--config-text", Config, "--scheduler-profile", "inline-only");
+            "--config", EppCluster.WriteStaticConfig(folder, "127.0.0.1:7", "127.0.0.1:8", "127.0.0.1:9"), "--config-text", Config, "--scheduler-profile", "inline-only");
         await cluster.WaitForHealthAsync("readiness", HealthCheckResponse.Types.ServingStatus.Serving);
-        using var session = cluster.Client.Open();
 
-        var result = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/completions"), Completion("m"), ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None));
+        var result = await cluster.BufferedAsync("/v1/completions", EppCluster.Completion("m"));
 
         // The built-in default profile sends fallbacks; the inline profile's picker keeps one endpoint.
         Assert.True(result.Immediate is null, result.ImmediateBody);
@@ -169,8 +149,8 @@ public sealed class EppFlagsTests
     public async Task Epp_InvalidConfigText_ExitsWith1AndSaysWhy()
     {
         using var folder = new TempConfigFolder();
-        await using var epp = CliProcess.Start("epp", "--secure-serving=false", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0",
-            "--config", WriteConfig(folder), "--config-text", "apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\nplugins:\n- type: no-such-plugin\n");
+        await using var epp = EppCluster.StartEppProcess(
+            "--config", EppCluster.WriteStaticConfig(folder), "--config-text", "apiVersion: inference.networking.x-k8s.io/v1alpha1\nkind: EndpointPickerConfig\nplugins:\n- type: no-such-plugin\n");
 
         Assert.Equal(1, await epp.WaitForExitAsync(Timeout));
         Assert.Contains("no-such-plugin", epp.Output, StringComparison.Ordinal);
@@ -188,7 +168,7 @@ public sealed class EppFlagsTests
     public async Task Epp_BadFlag_ExitsWith2AndNamesTheFlag(string args, string expected)
     {
         using var folder = new TempConfigFolder();
-        await using var epp = CliProcess.Start(["epp", "--secure-serving=false", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", "--config", WriteConfig(folder), .. args.Split(' ')]);
+        await using var epp = EppCluster.StartEppProcess(["--config", EppCluster.WriteStaticConfig(folder), .. args.Split(' ')]);
 
         Assert.Equal(2, await epp.WaitForExitAsync(Timeout));
         Assert.Contains("epp: ", epp.Output, StringComparison.Ordinal);
@@ -199,11 +179,11 @@ public sealed class EppFlagsTests
     public async Task Epp_AssumeFullDuplex_Envoy133SequenceWithoutProtocolConfig_DefersHeadersAndEchoesResponse()
     {
         using var folder = new TempConfigFolder();
-        await using var cluster = await EppCluster.StartEppOnlyAsync("--config", WriteConfig(folder), "--assume-full-duplex", "-v=4");
+        await using var cluster = await EppCluster.StartEppOnlyAsync("--config", EppCluster.WriteStaticConfig(folder), "--assume-full-duplex", "-v=4");
         await cluster.WaitForHealthAsync("readiness", HealthCheckResponse.Types.ServingStatus.Serving);
         using var session = cluster.Client.Open();
         var headers = ExtProcMessages.RequestHeaders("/v1/completions");
-        var body = Completion("m");
+        var body = EppCluster.Completion("m");
 
         // Envoy 1.33: headers (no protocol_config), the body chunks without waiting, then the response, echoed.
         await session.SendAsync(ExtProcMessages.RequestHeadersMessage(headers, endOfStream: false, protocol: null));
@@ -221,7 +201,7 @@ public sealed class EppFlagsTests
 
         // -v=4 is debug: a refused request is logged (the default, warning, does not log it).
         using var refused = cluster.Client.Open();
-        await EnvoyFlows.FullDuplexAsync(refused, headers, [Completion("unknown-model")]);
+        await EnvoyFlows.FullDuplexAsync(refused, headers, [EppCluster.Completion("unknown-model")]);
         await cluster.Epp.WaitForLineAsync("Request refused with 404", Timeout);
     }
 
@@ -232,7 +212,7 @@ public sealed class EppFlagsTests
         var threshold = EppCommand.ParseDuration("750ms");
         await using var host = EppHost.Create(new EppSettings
         {
-            ConfigPath = WriteConfig(folder),
+            ConfigPath = EppCluster.WriteStaticConfig(folder),
             ListenAddress = IPAddress.Loopback,
             GrpcPort = 0,
             HealthPort = 0,
@@ -249,12 +229,15 @@ public sealed class EppFlagsTests
     [Theory]
     [InlineData("2s", 20_000_000L)]
     [InlineData("200ms", 2_000_000L)]
+    [InlineData("500ms", 5_000_000L)]
+    [InlineData("1m", 600_000_000L)]
     [InlineData("1m30s", 900_000_000L)]
     [InlineData("1.5h", 54_000_000_000L)]
     [InlineData("250us", 2_500L)]
     [InlineData("250µs", 2_500L)]
     [InlineData("1ns", 1L)]
     [InlineData("3", 30_000_000L)]
+    [InlineData("1.5", 15_000_000L)]
     public void ParseDuration_GoFormat_ReturnsTicks(string text, long ticks)
     {
         Assert.Equal(TimeSpan.FromTicks(ticks), EppCommand.ParseDuration(text));
@@ -266,6 +249,9 @@ public sealed class EppFlagsTests
     [InlineData("1d")]
     [InlineData("2s3")]
     [InlineData("0ms")]
+    [InlineData("0s")]
+    [InlineData("-1s")]
+    [InlineData("soon")]
     public void ParseDuration_NotAPositiveGoDuration_Throws(string text)
     {
         Assert.Throws<ArgumentException>(() => EppCommand.ParseDuration(text));

@@ -6,7 +6,6 @@ using InferenceGateway.Kubernetes;
 using InferenceGateway.TestSupport;
 using InferenceGateway.TestSupport.ExtProc;
 using InferenceGateway.TestSupport.Kubernetes;
-using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Types.BodySendMode;
 
 namespace InferenceGateway.FunctionalTests;
 
@@ -47,13 +46,12 @@ public sealed class EppKubernetesTests
         ApplyYaml(api, ManifestYaml.Pod("llama-0", "127.0.0.1", Labels, Namespace));
 
         var expected = $"127.0.0.1:{simUri.Port}";
-        var body = JsonSerializer.SerializeToUtf8Bytes(new { model = "base", messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 2 });
+        var body = EppCluster.Chat("base");
         EnvoyRequestResult? last = null;
-        await EppCluster.EventuallyAsync(
+        await Eventually.HoldsAsync(
             async () =>
             {
-                using var session = cluster.Client.Open();
-                last = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions"), body, ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None));
+                last = await cluster.BufferedAsync("/v1/chat/completions", body);
                 return last.Immediate is null && last.Headers[EppCluster.Destination] == expected;
             },
             EppCluster.StartTimeout,

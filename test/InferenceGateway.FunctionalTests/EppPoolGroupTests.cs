@@ -1,13 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Grpc.Health.V1;
 using InferenceGateway.FunctionalTests.Infrastructure;
 using InferenceGateway.TestSupport;
-using InferenceGateway.TestSupport.ExtProc;
 using InferenceGateway.TestSupport.Kubernetes;
-using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Types.BodySendMode;
 
 namespace InferenceGateway.FunctionalTests;
 
@@ -19,7 +16,6 @@ public sealed class EppPoolGroupTests
 {
     private const string Namespace = "serving";
     private const string Pool = "llama";
-    private const string Saturated = "{\"running-requests\":8,\"waiting-requests\":50,\"kv-cache-usage\":0.97}";
     private const string ScraperToken = "prometheus-token";
 
     private static JsonObject Objective(string name, int priority) => new()
@@ -30,10 +26,21 @@ public sealed class EppPoolGroupTests
         ["spec"] = new JsonObject { ["priority"] = priority, ["poolRef"] = new JsonObject { ["name"] = Pool } },
     };
 
-    private static byte[] Chat(string model) =>
-        JsonSerializer.SerializeToUtf8Bytes(new { model, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 3 });
+    /// <summary>A v1 InferencePool selecting app=llama, one endpoint per target port.</summary>
+    private static JsonObject V1Pool(params int[] targetPorts) => new()
+    {
+        ["apiVersion"] = "inference.networking.k8s.io/v1",
+        ["kind"] = "InferencePool",
+        ["metadata"] = new JsonObject { ["name"] = Pool, ["namespace"] = Namespace },
+        ["spec"] = new JsonObject
+        {
+            ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "llama" } },
+            ["targetPorts"] = new JsonArray([.. targetPorts.Select(p => (JsonNode)new JsonObject { ["number"] = p })]),
+            ["endpointPickerRef"] = new JsonObject { ["name"] = "epp", ["port"] = new JsonObject { ["number"] = 9002 } },
+        },
+    };
 
-    private static async Task<HttpStatusCode> MetricsStatusAsync(EppCluster cluster, string? token)
+    private static async Task<(HttpStatusCode Status, string Text)> MetricsAsync(EppCluster cluster, string? token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, cluster.MetricsUri);
         if (token is not null)
@@ -42,14 +49,14 @@ public sealed class EppPoolGroupTests
         }
 
         using var response = await cluster.Http.SendAsync(request);
-        return response.StatusCode;
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
     public async Task Epp_V1PoolWithObjectives_RoutesCriticalShedsSheddableAndGuardsMetrics()
     {
-        await using var simA = CliProcess.Start("sim", "--port", "0", "--model", "base", "--mode", "echo", "--time-scale", "0", "--fake-metrics", Saturated);
-        await using var simB = CliProcess.Start("sim", "--port", "0", "--model", "base", "--mode", "echo", "--time-scale", "0", "--fake-metrics", Saturated);
+        await using var simA = CliProcess.Start("sim", "--port", "0", "--model", "base", "--mode", "echo", "--time-scale", "0", "--fake-metrics", EppCluster.SaturatedMetrics);
+        await using var simB = CliProcess.Start("sim", "--port", "0", "--model", "base", "--mode", "echo", "--time-scale", "0", "--fake-metrics", EppCluster.SaturatedMetrics);
         var portA = new Uri((await simA.WaitForLineAsync(@"listening on (http://\S+)", EppCluster.StartTimeout)).Groups[1].Value).Port;
         var portB = new Uri((await simB.WaitForLineAsync(@"listening on (http://\S+)", EppCluster.StartTimeout)).Groups[1].Value).Port;
         string[] endpoints = [$"127.0.0.1:{portA}", $"127.0.0.1:{portB}"];
@@ -58,19 +65,8 @@ public sealed class EppPoolGroupTests
         api.AddToken(ScraperToken, "system:serviceaccount:monitoring:prometheus");
         api.AddToken("app-token", "system:serviceaccount:serving:app");
         api.GrantNonResource("system:serviceaccount:monitoring:prometheus");
-        api.Apply(new JsonObject
-        {
-            ["apiVersion"] = "inference.networking.k8s.io/v1",
-            ["kind"] = "InferencePool",
-            ["metadata"] = new JsonObject { ["name"] = Pool, ["namespace"] = Namespace },
-            ["spec"] = new JsonObject
-            {
-                ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "llama" } },
-                // One pod, two ports: two endpoints (data-parallel ranks), here two sims on loopback.
-                ["targetPorts"] = new JsonArray(new JsonObject { ["number"] = portA }, new JsonObject { ["number"] = portB }),
-                ["endpointPickerRef"] = new JsonObject { ["name"] = "epp", ["port"] = new JsonObject { ["number"] = 9002 } },
-            },
-        });
+        // One pod, two ports: two endpoints (data-parallel ranks), here two sims on loopback.
+        api.Apply(V1Pool(portA, portB));
         api.Apply(Objective("premium", 10));
         api.Apply(Objective("batch", -1));
         var pod = ReadyPod();
@@ -84,37 +80,24 @@ public sealed class EppPoolGroupTests
         await cluster.WaitForHealthAsync("readiness", HealthCheckResponse.Types.ServingStatus.Serving);
 
         // /metrics: no token 401, a token the API server does not know 401, a user without the grant 403, the scraper 200.
-        Assert.Equal(HttpStatusCode.Unauthorized, await MetricsStatusAsync(cluster, null));
-        Assert.Equal(HttpStatusCode.Unauthorized, await MetricsStatusAsync(cluster, "forged"));
-        Assert.Equal(HttpStatusCode.Forbidden, await MetricsStatusAsync(cluster, "app-token"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await MetricsAsync(cluster, null)).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await MetricsAsync(cluster, "forged")).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await MetricsAsync(cluster, "app-token")).Status);
         var text = "";
-        await EppCluster.EventuallyAsync(
+        await Eventually.HoldsAsync(
             async () =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, cluster.MetricsUri);
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ScraperToken);
-                using var response = await cluster.Http.SendAsync(request);
-                text = await response.Content.ReadAsStringAsync();
+                (var status, text) = await MetricsAsync(cluster, ScraperToken);
                 // Shed because of reported saturation, not because metrics are still unknown: wait for both scrapes.
-                return response.StatusCode == HttpStatusCode.OK
+                return status == HttpStatusCode.OK
                     && EppCluster.Sample(text, $"inference_pool_ready_pods{{name=\"{Pool}\"}}") == 2
                     && EppCluster.Sample(text, $"inference_pool_average_queue_size{{name=\"{Pool}\"}}") == 50;
             },
             EppCluster.StartTimeout,
             () => $"the pool gauges never showed both endpoints saturated:\n{text}\n{cluster.Epp.Output}");
 
-        var protocol = ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None);
-        EnvoyRequestResult shed;
-        using (var session = cluster.Client.Open())
-        {
-            shed = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions", "POST", ("x-gateway-inference-objective", "batch")), Chat("base"), protocol);
-        }
-
-        EnvoyRequestResult critical;
-        using (var session = cluster.Client.Open())
-        {
-            critical = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions", "POST", ("x-gateway-inference-objective", "premium")), Chat("base"), protocol);
-        }
+        var shed = await cluster.BufferedAsync("/v1/chat/completions", EppCluster.Chat("base"), ("x-gateway-inference-objective", "batch"));
+        var critical = await cluster.BufferedAsync("/v1/chat/completions", EppCluster.Chat("base"), ("x-gateway-inference-objective", "premium"));
 
         Assert.NotNull(shed.Immediate);
         Assert.Equal(429, (int)shed.Immediate.Status.Code);
@@ -126,18 +109,7 @@ public sealed class EppPoolGroupTests
     public async Task Epp_TwoReplicasWithLeaderElection_OnlyTheLeaseHolderIsReadyBothLive()
     {
         await using var api = await FakeKubernetesApiServer.StartAsync();
-        api.Apply(new JsonObject
-        {
-            ["apiVersion"] = "inference.networking.k8s.io/v1",
-            ["kind"] = "InferencePool",
-            ["metadata"] = new JsonObject { ["name"] = Pool, ["namespace"] = Namespace },
-            ["spec"] = new JsonObject
-            {
-                ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = "llama" } },
-                ["targetPorts"] = new JsonArray(new JsonObject { ["number"] = 8000 }),
-                ["endpointPickerRef"] = new JsonObject { ["name"] = "epp", ["port"] = new JsonObject { ["number"] = 9002 } },
-            },
-        });
+        api.Apply(V1Pool(8000));
         using var folder = new TempConfigFolder();
         var kubeconfig = api.WriteKubeconfig(folder.Path, Namespace);
         string[] args = ["--pool-group", "inference.networking.k8s.io", "--pool-name", Pool, "--pool-namespace", Namespace,
@@ -148,7 +120,7 @@ public sealed class EppPoolGroupTests
         await using var second = await EppCluster.StartEppOnlyAsync(new Dictionary<string, string> { ["POD_NAME"] = "epp-b" }, args);
         // The second replica serves the pool (its pool gauge appears once the snapshot has it) but does not hold the lease.
         var text = "";
-        await EppCluster.EventuallyAsync(
+        await Eventually.HoldsAsync(
             async () =>
             {
                 text = await second.MetricsTextAsync();
@@ -172,7 +144,7 @@ public sealed class EppPoolGroupTests
     [InlineData("--pool-name p --endpoint-target-ports 8000", "--endpoint-target-ports needs --endpoint-selector")]
     public async Task Epp_InconsistentKubernetesFlags_ExitsWithUsageError(string args, string message)
     {
-        await using var epp = CliProcess.Start(["epp", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", "--secure-serving=false", .. args.Split(' ')]);
+        await using var epp = EppCluster.StartEppProcess(args.Split(' '));
 
         var exitCode = await epp.WaitForExitAsync(EppCluster.StartTimeout);
 

@@ -45,28 +45,12 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
 
     private EppCluster Cluster => fixture.Cluster;
 
-    private static byte[] Chat(string model, string content = "hello there") =>
-        JsonSerializer.SerializeToUtf8Bytes(new { model, messages = new[] { new { role = "user", content } }, max_tokens = 3 });
+    private static byte[] Chat(string model, string content = "hello there") => EppCluster.Chat(model, content);
 
     private static Dictionary<string, string> ChatHeaders(params (string Key, string Value)[] extra) =>
         ExtProcMessages.RequestHeaders("/v1/chat/completions", "POST", extra);
 
-    private void AssertRouted(EnvoyRequestResult result)
-    {
-        Assert.True(result.Immediate is null, $"immediate {result.Immediate?.Status.Code}: {result.ImmediateBody}");
-        // STREAMED mode: Envoy ignores header mutations in body answers, so the metadata alone carries the pick.
-        var destination = result.LbMetadata(Destination);
-        Assert.False(string.IsNullOrEmpty(destination), "no envoy.lb destination metadata");
-        if (result.Headers.TryGetValue(Destination, out var header))
-        {
-            Assert.Equal(header, destination);
-        }
-
-        foreach (var endpoint in destination.Split(','))
-        {
-            Assert.Contains(endpoint, Cluster.SimAddresses);
-        }
-    }
+    private void AssertRouted(EnvoyRequestResult result) => Cluster.AssertRouted(result);
 
     private static JsonElement BodyJson(EnvoyRequestResult result) => JsonDocument.Parse(result.Body).RootElement.Clone();
 
@@ -257,7 +241,7 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
         }
 
         string text = "";
-        await EppCluster.EventuallyAsync(
+        await Eventually.HoldsAsync(
             async () =>
             {
                 text = await Cluster.MetricsTextAsync();
@@ -284,7 +268,8 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
             await session.SendAsync(ExtProcMessages.RequestHeadersMessage(headers, endOfStream: false, ExtProcMessages.Protocol(BodySendMode.FullDuplexStreamed, BodySendMode.FullDuplexStreamed)));
             await session.SendAsync(ExtProcMessages.RequestBodyMessage(Chat("urgent").AsSpan(0, 10), endOfStream: false));
             await cancel.CancelAsync();
-            await Assert.ThrowsAnyAsync<Exception>(async () => await session.ReadAsync());
+            var cancelled = await Assert.ThrowsAsync<RpcException>(session.ReadAsync);
+            Assert.Equal(StatusCode.Cancelled, cancelled.StatusCode);
         }
 
         using var next = Cluster.Client.Open();
@@ -298,25 +283,8 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
     private async Task WaitForNoRunningRequestsAsync()
     {
         var text = "";
-        await EppCluster.EventuallyAsync(
-            async () =>
-            {
-                text = await Cluster.MetricsTextAsync();
-                var seen = false;
-                foreach (var line in text.Split('\n'))
-                {
-                    if (line.StartsWith("inference_model_running_requests{", StringComparison.Ordinal))
-                    {
-                        seen = true;
-                        if (double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture) != 0)
-                        {
-                            return false;
-                        }
-                    }
-                }
-
-                return seen;
-            },
+        await Eventually.HoldsAsync(
+            async () => EppCluster.AllSamplesAre(text = await Cluster.MetricsTextAsync(), "inference_model_running_requests{", 0),
             TimeSpan.FromSeconds(30),
             () => "running requests did not return to zero:\n" + text);
     }

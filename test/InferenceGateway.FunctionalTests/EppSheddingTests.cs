@@ -1,32 +1,25 @@
 using System.Text.Json;
 using InferenceGateway.FunctionalTests.Infrastructure;
 using InferenceGateway.TestSupport;
-using InferenceGateway.TestSupport.ExtProc;
-using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Types.BodySendMode;
 
 namespace InferenceGateway.FunctionalTests;
 
 /// <summary>Sims that report a full queue and KV cache: sheddable requests get 429, critical ones still route.</summary>
 public sealed class EppSheddingTests
 {
-    private const string Saturated = "{\"running-requests\":8,\"waiting-requests\":50,\"kv-cache-usage\":0.97}";
-
     private static string Config(IReadOnlyList<string> sims) => ManifestYaml.Join(
         ManifestYaml.Pool(EppCluster.PoolName),
         ManifestYaml.StaticEndpoints("sims", EppCluster.PoolName, sims),
         ManifestYaml.Model("batch", "batch", EppCluster.PoolName, criticality: "Sheddable", targets: [(EppCluster.BaseModel, 1)]),
         ManifestYaml.Model("urgent", "urgent", EppCluster.PoolName, criticality: "Critical", targets: [(EppCluster.BaseModel, 1)]));
 
-    private static byte[] Chat(string model) =>
-        JsonSerializer.SerializeToUtf8Bytes(new { model, messages = new[] { new { role = "user", content = "hi" } }, max_tokens = 3 });
-
     [Fact]
     public async Task SaturatedPool_SheddableAnswered429_CriticalStillRouted()
     {
-        await using var cluster = await EppCluster.StartAsync(2, Saturated, Config);
+        await using var cluster = await EppCluster.StartAsync(2, EppCluster.SaturatedMetrics, Config);
         // Shed because of reported saturation, not because metrics are still unknown: wait for the scrapes.
         var text = "";
-        await EppCluster.EventuallyAsync(
+        await Eventually.HoldsAsync(
             async () =>
             {
                 text = await cluster.MetricsTextAsync();
@@ -34,19 +27,9 @@ public sealed class EppSheddingTests
             },
             EppCluster.StartTimeout,
             () => "the pool gauges never showed the sims' queue:\n" + text);
-        var protocol = ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None);
 
-        EnvoyRequestResult shed;
-        using (var session = cluster.Client.Open())
-        {
-            shed = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions"), Chat("batch"), protocol);
-        }
-
-        EnvoyRequestResult critical;
-        using (var session = cluster.Client.Open())
-        {
-            critical = await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions"), Chat("urgent"), protocol);
-        }
+        var shed = await cluster.BufferedAsync("/v1/chat/completions", EppCluster.Chat("batch"));
+        var critical = await cluster.BufferedAsync("/v1/chat/completions", EppCluster.Chat("urgent"));
 
         Assert.NotNull(shed.Immediate);
         Assert.Equal(429, (int)shed.Immediate.Status.Code);

@@ -267,42 +267,19 @@ public sealed class EppSoakTests(ITestOutputHelper output)
 
     private static Dictionary<string, string> ChatHeaders() => ExtProcMessages.RequestHeaders("/v1/chat/completions");
 
-    private static byte[] Chat(string model, string content) =>
-        JsonSerializer.SerializeToUtf8Bytes(new { model, messages = new[] { new { role = "user", content } }, max_tokens = 3 });
+    private static byte[] Chat(string model, string content) => EppCluster.Chat(model, content);
 
-    private void AssertRouted(EnvoyRequestResult result)
-    {
-        Assert.True(result.Immediate is null, $"immediate {result.Immediate?.Status.Code}: {result.ImmediateBody}");
-        var destination = result.LbMetadata(EppCluster.Destination);
-        Assert.False(string.IsNullOrEmpty(destination), "no envoy.lb destination metadata");
-        foreach (var endpoint in destination.Split(','))
-        {
-            Assert.Contains(endpoint, _cluster.SimAddresses);
-        }
-    }
+    private void AssertRouted(EnvoyRequestResult result) => _cluster.AssertRouted(result);
 
     /// <summary>Every per-model running gauge and the tracker's totals are back to zero.</summary>
     private async Task WaitForIdleAsync()
     {
         var text = "";
-        await EppCluster.EventuallyAsync(
+        await Eventually.HoldsAsync(
             async () =>
             {
                 text = await _cluster.MetricsTextAsync();
-                var models = 0;
-                foreach (var line in text.Split('\n'))
-                {
-                    if (line.StartsWith("inference_model_running_requests{", StringComparison.Ordinal))
-                    {
-                        models++;
-                        if (double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture) != 0)
-                        {
-                            return false;
-                        }
-                    }
-                }
-
-                return models > 0
+                return EppCluster.AllSamplesAre(text, "inference_model_running_requests{", 0)
                     && EppCluster.Sample(text, "inference_gateway_picker_inflight_requests ") == 0
                     && EppCluster.Sample(text, "inference_gateway_picker_inflight_tokens ") == 0;
             },

@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.Net.Http.Json;
 using InferenceGateway.FunctionalTests.Infrastructure;
+using InferenceGateway.TestSupport;
 using OpenAI.Chat;
 using OpenAI.Models;
 
@@ -63,19 +64,9 @@ public sealed class ServeCommandTests
         using var http = new HttpClient { BaseAddress = harness.BaseUrl, Timeout = ServeHarness.RequestTimeout };
         Assert.Equal(["llama"], await ListModelsAsync(http));
 
-        // Write a sibling file and rename it over the config, as editors do (the reader never sees half a file).
-        var edited = ServeHarness.PoolManifests(harness.SimAddresses, ServeHarness.Model("llama", "Critical"), ServeHarness.Model("llama-fast", "Default", "llama=1"));
-        var temp = harness.ConfigPath + ".tmp";
-        await File.WriteAllTextAsync(temp, edited);
-        File.Move(temp, harness.ConfigPath, overwrite: true);
+        harness.RewriteConfig(ServeHarness.PoolManifests(harness.SimAddresses, ServeHarness.Model("llama", "Critical"), ServeHarness.Model("llama-fast", "Default", "llama=1")));
 
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        string[] models;
-        while ((models = await ListModelsAsync(http)).Length < 2)
-        {
-            Assert.False(deadline.IsCancellationRequested, "the edited configuration was not loaded within 60 s. Output:\n" + harness.Gateway.Output);
-            await Task.Delay(100, CancellationToken.None);
-        }
+        var models = await WaitForModelCountAsync(harness, http, 2);
 
         Assert.Equal(["llama", "llama-fast"], models);
         ChatCompletion completion = await harness.Chat("llama-fast").CompleteChatAsync([new UserChatMessage("hi")], new ChatCompletionOptions { MaxOutputTokenCount = 2 });
@@ -108,16 +99,8 @@ public sealed class ServeCommandTests
         Assert.StartsWith("data: ", await reader.ReadLineAsync());
 
         // The new configuration drops the endpoint serving the stream and adds a model.
-        var edited = ServeHarness.PoolManifests([harness.SimAddresses[1]], ServeHarness.Model("llama", "Critical"), ServeHarness.Model("llama-next", "Default", "llama=1"));
-        var temp = harness.ConfigPath + ".tmp";
-        await File.WriteAllTextAsync(temp, edited);
-        File.Move(temp, harness.ConfigPath, overwrite: true);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while ((await ListModelsAsync(http)).Length < 2)
-        {
-            Assert.False(deadline.IsCancellationRequested, "the edited configuration was not loaded within 60 s. Output:\n" + harness.Gateway.Output);
-            await Task.Delay(100, CancellationToken.None);
-        }
+        harness.RewriteConfig(ServeHarness.PoolManifests([harness.SimAddresses[1]], ServeHarness.Model("llama", "Critical"), ServeHarness.Model("llama-next", "Default", "llama=1")));
+        await WaitForModelCountAsync(harness, http, 2);
 
         string? last = null;
         int? completionTokens = null;
@@ -144,31 +127,34 @@ public sealed class ServeCommandTests
     [Fact]
     public async Task Serve_InvalidConfig_PrintsEachErrorAndExits1()
     {
-        var folder = Directory.CreateTempSubdirectory("ig-serve-bad-").FullName;
-        try
-        {
-            var path = Path.Combine(folder, "bad.yaml");
-            await File.WriteAllTextAsync(path, """
-                apiVersion: inference.networking.x-k8s.io/v1alpha1
-                kind: InferenceModel
-                metadata:
-                  name: broken
-                spec:
-                  modelName: broken
-                  criticality: High
-                """);
-            await using var gateway = CliProcess.Start(AnyFreePorts, "serve", "--config", path);
+        using var folder = new TempConfigFolder();
+        var path = folder.WriteAtomically("bad.yaml", """
+            apiVersion: inference.networking.x-k8s.io/v1alpha1
+            kind: InferenceModel
+            metadata:
+              name: broken
+            spec:
+              modelName: broken
+              criticality: High
+            """);
+        await using var gateway = CliProcess.Start(AnyFreePorts, "serve", "--config", path);
 
-            var exitCode = await gateway.WaitForExitAsync(ServeHarness.StartTimeout);
+        var exitCode = await gateway.WaitForExitAsync(ServeHarness.StartTimeout);
 
-            Assert.Equal(1, exitCode);
-            Assert.Contains("spec.criticality", gateway.Output, StringComparison.Ordinal);
-            Assert.Contains("spec.poolRef", gateway.Output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.Equal(1, exitCode);
+        Assert.Contains("spec.criticality", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("spec.poolRef", gateway.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Polls /v1/models until it lists at least <paramref name="count"/> models (the edited configuration is live).</summary>
+    private static async Task<string[]> WaitForModelCountAsync(ServeHarness harness, HttpClient http, int count)
+    {
+        string[] models = [];
+        await Eventually.HoldsAsync(
+            async () => (models = await ListModelsAsync(http)).Length >= count,
+            TimeSpan.FromSeconds(60),
+            () => $"the edited configuration was not loaded (models: {string.Join(", ", models)}). Output:\n{harness.Gateway.Output}");
+        return models;
     }
 
     private static async Task<string[]> ListModelsAsync(HttpClient http)

@@ -49,9 +49,7 @@ public sealed class ServeFaultTests
     [Fact]
     public async Task Serve_UpstreamResetsStream_StreamingClientSeesErrorNotHang()
     {
-        string[] sim = ["--model", "llama", "--failure-injection-rate", "100", "--failure-types", "connection_reset"];
-        await using var harness = await ServeHarness.StartAsync([sim], endpoints => ServeHarness.PoolManifests(endpoints,
-            ServeHarness.Model("llama", "Critical")));
+        await using var harness = await StartWithResettingSimAsync();
         using var timeout = new CancellationTokenSource(ServeHarness.RequestTimeout);
 
         var error = await Record.ExceptionAsync(async () =>
@@ -70,9 +68,7 @@ public sealed class ServeFaultTests
     [Fact]
     public async Task Serve_UpstreamResetsConnection_NonStreamingClientGetsGatewayError()
     {
-        string[] sim = ["--model", "llama", "--failure-injection-rate", "100", "--failure-types", "connection_reset"];
-        await using var harness = await ServeHarness.StartAsync([sim], endpoints => ServeHarness.PoolManifests(endpoints,
-            ServeHarness.Model("llama", "Critical")));
+        await using var harness = await StartWithResettingSimAsync();
         using var timeout = new CancellationTokenSource(ServeHarness.RequestTimeout);
 
         var error = await Record.ExceptionAsync(() => harness.Chat("llama").CompleteChatAsync([new UserChatMessage("break please")], Short, timeout.Token));
@@ -81,6 +77,12 @@ public sealed class ServeFaultTests
         var clientError = Assert.IsType<ClientResultException>(error);
         Assert.InRange(clientError.Status, 500, 504);
     }
+
+    /// <summary>One sim that resets every connection it accepts, behind `serve`.</summary>
+    private static Task<ServeHarness> StartWithResettingSimAsync() =>
+        ServeHarness.StartAsync(
+            [["--model", "llama", "--failure-injection-rate", "100", "--failure-types", "connection_reset"]],
+            endpoints => ServeHarness.PoolManifests(endpoints, ServeHarness.Model("llama", "Critical")));
 
     private static async Task<ChatCompletion> CompleteAsync(ChatClient chat, int i)
     {

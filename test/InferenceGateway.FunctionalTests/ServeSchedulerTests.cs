@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using InferenceGateway.FunctionalTests.Infrastructure;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.FunctionalTests;
 
@@ -40,24 +41,16 @@ public sealed class ServeSchedulerTests
     [InlineData("--scheduler-config", "/nonexistent/scheduler.yaml", "cannot read scheduler config")]
     public async Task Serve_BadSchedulerChoice_ExitsWithCode1BeforeListening(string flag, string value, string message)
     {
-        var folder = Directory.CreateTempSubdirectory("ig-serve-sched-").FullName;
-        try
-        {
-            var config = Path.Combine(folder, "gateway.yaml");
-            await File.WriteAllTextAsync(config, ServeHarness.PoolManifests(["127.0.0.2:1"], ServeHarness.Model("llama", "Critical")));
-            await using var gateway = CliProcess.Start("serve", "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", flag, value);
+        using var folder = new TempConfigFolder();
+        var config = folder.WriteAtomically("gateway.yaml", ServeHarness.PoolManifests(["127.0.0.2:1"], ServeHarness.Model("llama", "Critical")));
+        await using var gateway = CliProcess.Start("serve", "--config", config, "--host", "127.0.0.1", "--port", "0", "--admin-port", "0", flag, value);
 
-            var exitCode = await gateway.WaitForExitAsync(ServeHarness.StartTimeout);
+        var exitCode = await gateway.WaitForExitAsync(ServeHarness.StartTimeout);
 
-            Assert.Equal(1, exitCode);
-            Assert.Contains("serve: ", gateway.Output, StringComparison.Ordinal);
-            Assert.Contains(message, gateway.Output, StringComparison.Ordinal);
-            Assert.DoesNotContain("gateway listening on", gateway.Output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.Equal(1, exitCode);
+        Assert.Contains("serve: ", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains(message, gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("gateway listening on", gateway.Output, StringComparison.Ordinal);
     }
 
     private static double Count(string metrics, string name)

@@ -1,4 +1,5 @@
 using InferenceGateway.FunctionalTests.Infrastructure;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.FunctionalTests;
 
@@ -6,9 +7,9 @@ namespace InferenceGateway.FunctionalTests;
 public sealed class ValidateAndCrdsProcessTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly string _folder = Directory.CreateTempSubdirectory("ig-validate-").FullName;
+    private readonly TempConfigFolder _folder = new();
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task Validate_ValidFile_ExitsZero()
@@ -49,7 +50,7 @@ public sealed class ValidateAndCrdsProcessTests : IDisposable
     [Fact]
     public async Task Validate_MissingFile_ExitsTwo()
     {
-        await using var cli = CliProcess.Start("validate", Path.Combine(_folder, "missing.yaml"));
+        await using var cli = CliProcess.Start("validate", _folder.PathOf("missing.yaml"));
 
         Assert.Equal(2, await cli.WaitForExitAsync(Timeout));
     }
@@ -64,10 +65,5 @@ public sealed class ValidateAndCrdsProcessTests : IDisposable
         Assert.Contains("name: inferencepools.inference.networking.x-k8s.io", cli.Output, StringComparison.Ordinal);
     }
 
-    private string Write(string name, string text)
-    {
-        var path = Path.Combine(_folder, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Write(string name, string text) => _folder.WriteAtomically(name, text);
 }

@@ -17,14 +17,28 @@ public sealed class MetricsEndpointAuthTests
     private const string AllowedToken = "prometheus-token";
     private const string OtherToken = "someone-else-token";
 
-    private static async Task<(KubernetesTestCluster Cluster, KubernetesApiClient Api)> StartAsync()
+    /// <summary>The fake API server with two tokens (only one granted get /metrics) and a client for it.</summary>
+    private sealed class Harness(KubernetesTestCluster cluster, KubernetesApiClient api) : IAsyncDisposable
+    {
+        public KubernetesTestCluster Cluster => cluster;
+
+        public KubernetesMetricsAuthorizer Authorizer(TimeProvider time) => new(api, time, NullLogger<KubernetesMetricsAuthorizer>.Instance);
+
+        public async ValueTask DisposeAsync()
+        {
+            api.Dispose();
+            await cluster.DisposeAsync();
+        }
+    }
+
+    private static async Task<Harness> StartAsync()
     {
         var cluster = await KubernetesTestCluster.StartAsync();
         cluster.Server.AddToken(AllowedToken, "system:serviceaccount:monitoring:prometheus", "system:serviceaccounts");
         cluster.Server.AddToken(OtherToken, "system:serviceaccount:default:app");
         cluster.Server.GrantNonResource("system:serviceaccount:monitoring:prometheus", "/metrics", "get");
         var options = cluster.Options();
-        return (cluster, new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(options.KubeconfigPath, null)));
+        return new Harness(cluster, new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(options.KubeconfigPath, null)));
     }
 
     /// <summary>A Kestrel /metrics endpoint guarded exactly as epp guards its own.</summary>
@@ -59,13 +73,10 @@ public sealed class MetricsEndpointAuthTests
     [Fact]
     public async Task Metrics_NoTokenInvalidTokenForbiddenUserAllowedUser_401_401_403_200()
     {
-        var (cluster, api) = await StartAsync();
-        await using var _ = cluster;
-        using var __ = api;
-        var authorizer = new KubernetesMetricsAuthorizer(api, TimeProvider.System, NullLogger<KubernetesMetricsAuthorizer>.Instance);
-        var (app, client) = await StartMetricsAsync(authorizer);
-        await using var ___ = app;
-        using var ____ = client;
+        await using var harness = await StartAsync();
+        var (app, client) = await StartMetricsAsync(harness.Authorizer(TimeProvider.System));
+        await using var _ = app;
+        using var __ = client;
 
         using var none = await client.SendAsync(Get(null));
         using var invalid = await client.SendAsync(Get("not-a-token"));
@@ -78,19 +89,17 @@ public sealed class MetricsEndpointAuthTests
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
         Assert.Equal("# metrics\n", await allowed.Content.ReadAsStringAsync());
-        Assert.Equal(3, cluster.Server.TokenReviewCount); // no token: no review
-        Assert.Equal(2, cluster.Server.SubjectAccessReviewCount); // invalid token: no access review
+        Assert.Equal(3, harness.Cluster.Server.TokenReviewCount); // no token: no review
+        Assert.Equal(2, harness.Cluster.Server.SubjectAccessReviewCount); // invalid token: no access review
     }
 
     [Fact]
     public async Task AuthorizeAsync_GrantToGroup_AllowsMemberOfGroup()
     {
-        var (cluster, api) = await StartAsync();
-        await using var _ = cluster;
-        using var __ = api;
-        cluster.Server.AddToken("group-token", "alice", "metrics-readers");
-        cluster.Server.GrantNonResource("metrics-readers");
-        var authorizer = new KubernetesMetricsAuthorizer(api, TimeProvider.System, NullLogger<KubernetesMetricsAuthorizer>.Instance);
+        await using var harness = await StartAsync();
+        harness.Cluster.Server.AddToken("group-token", "alice", "metrics-readers");
+        harness.Cluster.Server.GrantNonResource("metrics-readers");
+        var authorizer = harness.Authorizer(TimeProvider.System);
 
         Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync("group-token", "/metrics", CancellationToken.None));
         Assert.Equal(MetricsAccessDecision.Forbidden, await authorizer.AuthorizeAsync("group-token", "/debug", CancellationToken.None));
@@ -99,47 +108,41 @@ public sealed class MetricsEndpointAuthTests
     [Fact]
     public async Task AuthorizeAsync_SameTokenWithinCacheDuration_ReviewsOnceThenAgainAfterExpiry()
     {
-        var (cluster, api) = await StartAsync();
-        await using var _ = cluster;
-        using var __ = api;
+        await using var harness = await StartAsync();
         var time = new FakeTimeProvider();
-        var authorizer = new KubernetesMetricsAuthorizer(api, time, NullLogger<KubernetesMetricsAuthorizer>.Instance);
+        var authorizer = harness.Authorizer(time);
 
         Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
         time.Advance(KubernetesMetricsAuthorizer.CacheDuration / 2);
         Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
-        Assert.Equal(1, cluster.Server.TokenReviewCount);
+        Assert.Equal(1, harness.Cluster.Server.TokenReviewCount);
 
         time.Advance(KubernetesMetricsAuthorizer.CacheDuration);
         Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
-        Assert.Equal(2, cluster.Server.TokenReviewCount);
-        Assert.Equal(2, cluster.Server.SubjectAccessReviewCount);
+        Assert.Equal(2, harness.Cluster.Server.TokenReviewCount);
+        Assert.Equal(2, harness.Cluster.Server.SubjectAccessReviewCount);
     }
 
     [Fact]
     public async Task AuthorizeAsync_ApiServerFails_UnavailableAndNotCached()
     {
-        var (cluster, api) = await StartAsync();
-        await using var _ = cluster;
-        using var __ = api;
-        var authorizer = new KubernetesMetricsAuthorizer(api, new FakeTimeProvider(), NullLogger<KubernetesMetricsAuthorizer>.Instance);
-        cluster.Server.FailReviews = true;
+        await using var harness = await StartAsync();
+        var authorizer = harness.Authorizer(new FakeTimeProvider());
+        harness.Cluster.Server.FailReviews = true;
 
         Assert.Equal(MetricsAccessDecision.Unavailable, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
 
-        cluster.Server.FailReviews = false;
+        harness.Cluster.Server.FailReviews = false;
         Assert.Equal(MetricsAccessDecision.Allowed, await authorizer.AuthorizeAsync(AllowedToken, "/metrics", CancellationToken.None));
     }
 
     [Fact]
     public async Task AddKubernetesMetricsEndpointAuth_AfterSource_ResolvesKubernetesAuthorizerOverTheSourceConnection()
     {
-        var (cluster, api) = await StartAsync();
-        await using var _ = cluster;
-        api.Dispose();
+        await using var harness = await StartAsync();
         var services = new ServiceCollection();
         services.AddLogging();
-        var options = cluster.Options();
+        var options = harness.Cluster.Options();
         services.AddKubernetesSource(options).AddKubernetesMetricsEndpointAuth();
         await using var provider = services.BuildServiceProvider();
 

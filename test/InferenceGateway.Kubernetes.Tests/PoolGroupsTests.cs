@@ -226,6 +226,7 @@ public sealed class PoolGroupsTests
     [InlineData("app!=vllm", "8000")]
     [InlineData("app=vllm", "8000,8000")]
     [InlineData("app=vllm", "0")]
+    [InlineData("-app=vllm", "8000")]
     public void Validate_BadPoollessSettings_Throws(string selector, string ports)
     {
         var options = new KubernetesSourceOptions
@@ -235,5 +236,34 @@ public sealed class PoolGroupsTests
         };
 
         Assert.Throws<ArgumentException>(options.Validate);
+    }
+
+    [Theory]
+    [InlineData("-app")]
+    [InlineData("app-")]
+    [InlineData("a/b/c")]
+    [InlineData("Example.com/app")]
+    [InlineData("example.com/")]
+    [InlineData("x/toolong-name-part-of-a-label-key-that-exceeds-sixty-three-characters")]
+    public void Validate_SelectorKeyNotALabelKey_ThrowsNamingTheKey(string key)
+    {
+        var options = new KubernetesSourceOptions { EndpointSelector = $"tier=gpu,{key}=vllm", EndpointTargetPorts = [8000] };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains($"\"{key}\" is not a label key", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("app")]
+    [InlineData("app.kubernetes.io/name")]
+    [InlineData("A_b.c-9")]
+    public void Validate_SelectorKeyIsALabelKey_Accepted(string key)
+    {
+        var options = new KubernetesSourceOptions { EndpointSelector = $"{key}=vllm", EndpointTargetPorts = [8000] };
+
+        options.Validate();
+
+        Assert.Equal(key, Assert.Single(LabelSelectors.ParseEquality(options.EndpointSelector)).Key);
     }
 }

@@ -44,20 +44,6 @@ public sealed class ProxyForwardingTests
     }
 
     [Fact]
-    public async Task ChatCompletions_HttpPool_ForwardsOverHttp11()
-    {
-        await using var upstream = await LoopbackHttpServer.StartAsync(UpstreamResponses.Json(UpstreamResponses.ChatJson));
-        await using var gateway = await TestGateway.StartAsync();
-        gateway.Router.Endpoints = [upstream.Address];
-
-        using var response = await gateway.Client.PostAsync("v1/chat/completions", JsonBody(ChatRequest));
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("HTTP/1.1", Assert.Single(upstream.Requests).Protocol);
-        await gateway.AssertLeasesReleasedAsync();
-    }
-
-    [Fact]
     public async Task ChatCompletions_H2cPool_ForwardsOverHttp2WithPriorKnowledge()
     {
         // An HTTP/2-only cleartext server (vLLM behind an h2c sidecar, or any appProtocol kubernetes.io/h2c pool)
@@ -79,8 +65,9 @@ public sealed class ProxyForwardingTests
     }
 
     [Fact]
-    public async Task ChatCompletions_NonStreaming_BodyIsByteExact()
+    public async Task ChatCompletions_NonStreaming_BodyIsByteExactOverHttp11()
     {
+        // A pool without appProtocol (plain HTTP): the upstream request is HTTP/1.1.
         await using var upstream = await LoopbackHttpServer.StartAsync(UpstreamResponses.Json(UpstreamResponses.ChatJson));
         await using var gateway = await TestGateway.StartAsync();
         gateway.Router.Endpoints = [upstream.Address];
@@ -90,7 +77,9 @@ public sealed class ProxyForwardingTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(UpstreamResponses.ChatJson, await response.Content.ReadAsStringAsync());
-        Assert.Equal(ChatRequest, Encoding.UTF8.GetString(Assert.Single(upstream.Requests).Body));
+        var forwarded = Assert.Single(upstream.Requests);
+        Assert.Equal(ChatRequest, Encoding.UTF8.GetString(forwarded.Body));
+        Assert.Equal("HTTP/1.1", forwarded.Protocol);
         await gateway.AssertLeasesReleasedAsync();
     }
 

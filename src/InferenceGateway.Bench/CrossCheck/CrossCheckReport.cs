@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using InferenceGateway.Bench.Measurement;
 using InferenceGateway.Bench.Reporting;
 
 namespace InferenceGateway.Bench.CrossCheck;
@@ -73,8 +72,8 @@ internal static class CrossCheckReport
             var ttft = run.Metrics[0];
             foreach (var value in ttft.Values)
             {
-                var sim = Find(result.Simulated, run.Run, value.Strategy);
-                var http = Find(result.Http, run.Run, value.Strategy);
+                var sim = RankingComparer.Find(result.Simulated, run.Run, value.Strategy);
+                var http = RankingComparer.Find(result.Http, run.Run, value.Strategy);
                 md.Append(c, $"| {value.Strategy} | {F(sim?.TtftP90Ms, 0)} | {F(http?.TtftP90Ms, 0)} | {F(sim?.OutputTokensPerSecond, 0)} | {F(http?.OutputTokensPerSecond, 0)} | ")
                   .Append(c, $"{P(sim?.PrefixCacheHitRate)} | {P(http?.PrefixCacheHitRate)} | {sim?.Completed} / {sim?.Failed} | {http?.Completed} / {http?.Failed} |\n");
             }
@@ -112,7 +111,7 @@ internal static class CrossCheckReport
         return md.ToString();
     }
 
-    /// <summary>"a (29), b (39) | c (7,328)": strategies by rank; equal ranks joined by "=".</summary>
+    /// <summary>"a (29) = b (29), c (7,328)": strategies by rank, ", " between ranks and " = " within one.</summary>
     private static string Order(MetricComparison metric, bool simulated)
     {
         var sorted = new List<RankedValue>(metric.Values);
@@ -131,19 +130,6 @@ internal static class CrossCheckReport
         }
 
         return text.ToString();
-    }
-
-    private static SummaryRecord? Find(IReadOnlyList<SummaryRecord> records, string run, string strategy)
-    {
-        foreach (var r in records)
-        {
-            if (r.Stage is null && r.Run == run && r.Strategy == strategy)
-            {
-                return r;
-            }
-        }
-
-        return null;
     }
 
     private static string F(double? value, int decimals) =>

@@ -100,7 +100,9 @@ internal static class CrossCheckRunner
         }
 
         var model = options.Model ?? "model";
-        var simulateOptions = Copy(options, strategies, model);
+        var simulateOptions = options.Clone();
+        simulateOptions.Strategies = strategies;
+        simulateOptions.Model = model;
         simulateOptions.Mode = BenchMode.Simulate;
         simulateOptions.ScrapeInterval = CrossCheckOptions.GatewayScrapeInterval / crossCheck.TimeScale;
         var plans = simulateOptions.BuildPlans();
@@ -108,7 +110,7 @@ internal static class CrossCheckRunner
         var otherSeeds = new List<IReadOnlyList<SummaryRecord>>();
         for (var k = 1; k < crossCheck.SimulationSeeds; k++)
         {
-            var other = Copy(simulateOptions, strategies, model);
+            var other = simulateOptions.Clone();
             other.Seed = unchecked(options.Seed + (ulong)k);
             otherSeeds.Add(await Task.Run(() => BenchRunner.RunSimulation(other, factory, null), cancellationToken).ConfigureAwait(false));
         }
@@ -143,7 +145,9 @@ internal static class CrossCheckRunner
             {
                 await WarmUpAsync(cluster.GatewayUrl, model, options.Servers, client, time, cancellationToken).ConfigureAwait(false);
                 progress?.Done(task, "gateway " + cluster.GatewayUrl);
-                var httpOptions = Copy(options, [strategy], model);
+                var httpOptions = options.Clone();
+                httpOptions.Strategies = [strategy];
+                httpOptions.Model = model;
                 httpOptions.Mode = BenchMode.Http;
                 httpOptions.Target = cluster.GatewayUrl;
                 httpOptions.Label = strategy;
@@ -186,26 +190,6 @@ internal static class CrossCheckRunner
             }
         }
     }
-
-    private static BenchOptions Copy(BenchOptions options, IReadOnlyList<string> strategies, string model) => new()
-    {
-        Mode = options.Mode,
-        WorkloadName = options.WorkloadName,
-        Workload = options.Workload,
-        Rates = options.Rates,
-        Duration = options.Duration,
-        Strategies = strategies,
-        Seed = options.Seed,
-        OutputDirectory = options.OutputDirectory,
-        Servers = options.Servers,
-        Engine = options.Engine,
-        ScrapeInterval = options.ScrapeInterval,
-        Model = model,
-        Target = options.Target,
-        Label = options.Label,
-        MaxConcurrency = options.MaxConcurrency,
-        RequestTimeout = options.RequestTimeout,
-    };
 
     private static string? Canonical(IReadOnlyList<string> names, string name)
     {

@@ -285,7 +285,8 @@ internal static class RankingComparer
         };
     }
 
-    private static SummaryRecord? Find(IReadOnlyList<SummaryRecord> records, string run, string strategy)
+    /// <summary>The whole-run row of <paramref name="strategy"/> in <paramref name="run"/>, or null.</summary>
+    internal static SummaryRecord? Find(IReadOnlyList<SummaryRecord> records, string run, string strategy)
     {
         foreach (var r in records)
         {

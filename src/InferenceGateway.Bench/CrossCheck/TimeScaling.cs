@@ -62,6 +62,7 @@ internal static class TimeScaling
             E2eP90Ms = record.E2eP90Ms / scale,
             E2eP99Ms = record.E2eP99Ms / scale,
             E2eMeanMs = record.E2eMeanMs / scale,
+            ClientWaitP90Ms = record.ClientWaitP90Ms / scale,
             RequestsPerSecond = record.RequestsPerSecond * scale,
             OutputTokensPerSecond = record.OutputTokensPerSecond * scale,
             TotalTokensPerSecond = record.TotalTokensPerSecond * scale,

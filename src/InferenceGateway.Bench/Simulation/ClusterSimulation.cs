@@ -95,7 +95,6 @@ internal sealed class ClusterSimulation : IEngineEventSink
     private GapSample[] _gaps = [];
     private int _outstanding;
     private readonly Queue<PlannedRequest> _clientQueue = new();
-    private IScheduler? _scheduler;
     private StageWindows _windows = new([]);
     private ISchedulerObserver? _observer;
 
@@ -141,7 +140,6 @@ internal sealed class ClusterSimulation : IEngineEventSink
         ArgumentNullException.ThrowIfNull(time);
         var requests = plan.Requests;
         _observer = scheduler as ISchedulerObserver;
-        _scheduler = scheduler;
         _clientQueue.Clear();
         _states = new RequestState[requests.Count];
         var stages = plan.Stages.Count;
@@ -223,7 +221,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
             if (_clientQueue.Count > 0)
             {
                 time.Now = _now;
-                SendWaiting();
+                SendWaiting(scheduler);
             }
 
             if (arrived == requests.Count && _outstanding == 0 && _clientQueue.Count == 0)
@@ -362,12 +360,12 @@ internal sealed class ClusterSimulation : IEngineEventSink
     }
 
     /// <summary>A worker is free: send the requests waiting at the client, oldest first, up to the limit.</summary>
-    private void SendWaiting()
+    private void SendWaiting(IScheduler scheduler)
     {
         while (_clientQueue.Count > 0 && _outstanding < _options.MaxConcurrency)
         {
             // A refused request frees its worker at once, so keep going until one is in flight or none wait.
-            Dispatch(_clientQueue.Dequeue(), _scheduler!);
+            Dispatch(_clientQueue.Dequeue(), scheduler);
         }
     }
 

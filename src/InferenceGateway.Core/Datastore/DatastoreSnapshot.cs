@@ -43,11 +43,11 @@ public sealed record PoolInfo(
     ImmutableArray<int> TargetPorts,
     FailureMode FailureMode)
 {
-    public const string V1Alpha1ApiVersion = "inference.networking.x-k8s.io/v1alpha1";
-    public const string V1Alpha2ApiVersion = "inference.networking.x-k8s.io/v1alpha2";
-    public const string V1ApiVersion = "inference.networking.k8s.io/v1";
-    public const string HttpAppProtocol = "http";
-    public const string H2cAppProtocol = "kubernetes.io/h2c";
+    public const string V1Alpha1ApiVersion = Api.V1Alpha1.InferencePool.GroupVersion;
+    public const string V1Alpha2ApiVersion = Api.V1Alpha2.InferencePool.GroupVersion;
+    public const string V1ApiVersion = Api.V1.InferencePool.GroupVersion;
+    public const string HttpAppProtocol = Api.V1.AppProtocols.Http;
+    public const string H2cAppProtocol = Api.V1.AppProtocols.H2c;
 
     /// <summary>apiVersion of the InferencePool this came from; the seed's v1alpha1 unless a converter says otherwise.</summary>
     public string ApiVersion { get; init; } = V1Alpha1ApiVersion;
@@ -62,7 +62,8 @@ public sealed record PoolInfo(
     /// True for a v1 pool: that era has no InferenceModel registry, so a model name nobody registered passes through
     /// unchanged in the Default band (the reference picker's behaviour) instead of being refused with 404.
     /// </summary>
-    public bool AllowsUnregisteredModels => Group == "inference.networking.k8s.io";
+    /// <remarks>Read per request on the unregistered-model path, so it compares without cutting out <see cref="Group"/>.</remarks>
+    public bool AllowsUnregisteredModels => ApiVersion.StartsWith(Api.V1.InferencePool.Group + "/", StringComparison.Ordinal);
 }
 
 public enum FailureMode

@@ -40,34 +40,16 @@ public static class PoolConverter
     public static PoolInfo? ToPoolInfo(A1.InferencePool pool, out string? error)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        var key = SnapshotBuilder.KeyOf(pool);
-        if (!CheckPort(key, "spec.targetPortNumber", pool.Spec?.TargetPortNumber, out error))
-        {
-            return null;
-        }
-
-        var failureMode = pool.Spec!.ExtensionRef?.FailureMode == A1.ExtensionFailureMode.FailOpen ? FailureMode.FailOpen : FailureMode.FailClose;
-        return new PoolInfo(key.Name, key.Namespace, Freeze(pool.Spec.Selector), [pool.Spec.TargetPortNumber!.Value], failureMode)
-        {
-            ApiVersion = PoolInfo.V1Alpha1ApiVersion,
-        };
+        return SinglePort(pool, pool.Spec?.Selector, pool.Spec?.TargetPortNumber,
+            pool.Spec?.ExtensionRef?.FailureMode == A1.ExtensionFailureMode.FailOpen, PoolInfo.V1Alpha1ApiVersion, out error);
     }
 
     /// <summary>v1alpha2: as v1alpha1, with extensionRef.portNumber (not used by the picker itself).</summary>
     public static PoolInfo? ToPoolInfo(A2.InferencePool pool, out string? error)
     {
         ArgumentNullException.ThrowIfNull(pool);
-        var key = SnapshotBuilder.KeyOf(pool);
-        if (!CheckPort(key, "spec.targetPortNumber", pool.Spec?.TargetPortNumber, out error))
-        {
-            return null;
-        }
-
-        var failureMode = pool.Spec!.ExtensionRef?.FailureMode == A2.ExtensionFailureMode.FailOpen ? FailureMode.FailOpen : FailureMode.FailClose;
-        return new PoolInfo(key.Name, key.Namespace, Freeze(pool.Spec.Selector), [pool.Spec.TargetPortNumber!.Value], failureMode)
-        {
-            ApiVersion = PoolInfo.V1Alpha2ApiVersion,
-        };
+        return SinglePort(pool, pool.Spec?.Selector, pool.Spec?.TargetPortNumber,
+            pool.Spec?.ExtensionRef?.FailureMode == A2.ExtensionFailureMode.FailOpen, PoolInfo.V1Alpha2ApiVersion, out error);
     }
 
     /// <summary>v1: selector.matchLabels, targetPorts[] (each port of a pod is its own endpoint), appProtocol, endpointPickerRef.failureMode.</summary>
@@ -113,6 +95,22 @@ public static class PoolConverter
         {
             ApiVersion = PoolInfo.V1ApiVersion,
             AppProtocol = appProtocol,
+        };
+    }
+
+    /// <summary>The x-k8s.io pools (v1alpha1, v1alpha2): a selector map and one spec.targetPortNumber.</summary>
+    private static PoolInfo? SinglePort(
+        KubernetesObject pool, Dictionary<string, string>? selector, int? port, bool failOpen, string apiVersion, out string? error)
+    {
+        var key = SnapshotBuilder.KeyOf(pool);
+        if (!CheckPort(key, "spec.targetPortNumber", port, out error))
+        {
+            return null;
+        }
+
+        return new PoolInfo(key.Name, key.Namespace, Freeze(selector), [port!.Value], failOpen ? FailureMode.FailOpen : FailureMode.FailClose)
+        {
+            ApiVersion = apiVersion,
         };
     }
 

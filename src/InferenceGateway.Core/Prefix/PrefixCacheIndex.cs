@@ -81,7 +81,7 @@ internal sealed class PrefixCacheIndex
         {
             lock (_gate)
             {
-                return ((long)_hash.Length * 24) + ((long)_holders.Count * 28) + ((long)_endpoints.Length * 48);
+                return ((long)_hash.Length * 32) + ((long)_holders.Count * 28) + ((long)_endpoints.Length * 48);
             }
         }
     }

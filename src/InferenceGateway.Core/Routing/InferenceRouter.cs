@@ -29,7 +29,6 @@ internal sealed class InferenceRouter : IInferenceRouter
     private readonly Random _random;
     private readonly IRequestObserver[] _observers;
     private readonly ILogger _logger;
-    private DatastoreSnapshot? _retained;
 
     public InferenceRouter(
         IDatastore datastore,
@@ -59,6 +58,11 @@ internal sealed class InferenceRouter : IInferenceRouter
         _random = random;
         _observers = observers is null ? [] : [.. observers];
         _logger = logger ?? (ILogger)NullLogger.Instance;
+
+        // Slots of addresses that left the pool go once idle (bounded under pod churn): pruned when a pool is
+        // published, not checked per request. The router lives as long as the datastore (both singletons).
+        datastore.Changed += OnPoolChanged;
+        OnPoolChanged(datastore.Current);
     }
 
     public RoutingOutcome Route(RoutingInput input)
@@ -88,13 +92,6 @@ internal sealed class InferenceRouter : IInferenceRouter
 
         // One snapshot for the whole decision: models and endpoints are consistent with each other.
         var snapshot = _datastore.Current;
-        if (!ReferenceEquals(snapshot, Volatile.Read(ref _retained)))
-        {
-            // The pool changed: slots of addresses that left it go once idle (bounded under pod churn).
-            _tracker.RetainEndpoints(snapshot.Endpoints, snapshot.Version);
-            Volatile.Write(ref _retained, snapshot);
-        }
-
         snapshot.Models.TryGetValue(parsed.Model, out var route);
         var rewrite = snapshot.Rewrites.IsEmpty ? null : snapshot.Rewrites.Find(parsed.Model);
         if (route is null && rewrite is null)
@@ -219,10 +216,6 @@ internal sealed class InferenceRouter : IInferenceRouter
         Notify(info);
         RoutingLog.Routed(_logger, requestId, parsed.Model, target, addresses[0], result.Profile);
 
-        var headersToSet = new Dictionary<string, string>(1, StringComparer.Ordinal)
-        {
-            [RoutingHeaders.RequestId] = requestId,
-        };
         return RoutingOutcome.Success(new RoutedRequest(
             requestId,
             parsed.Model,
@@ -232,7 +225,7 @@ internal sealed class InferenceRouter : IInferenceRouter
             body,
             bodyChanged,
             parsed.Stream,
-            headersToSet,
+            RequestIdHeader(requestId),
             lease)
         {
             InferenceObjective = objective,
@@ -273,10 +266,6 @@ internal sealed class InferenceRouter : IInferenceRouter
         }
 
         RoutingLog.Routed(_logger, requestId, string.Empty, string.Empty, address, "header-only");
-        var headersToSet = new Dictionary<string, string>(1, StringComparer.Ordinal)
-        {
-            [RoutingHeaders.RequestId] = requestId,
-        };
         return RoutingOutcome.Success(new RoutedRequest(
             requestId,
             string.Empty,
@@ -286,9 +275,17 @@ internal sealed class InferenceRouter : IInferenceRouter
             input.Body,
             false,
             false,
-            headersToSet,
+            RequestIdHeader(requestId),
             UntrackedLease.Instance));
     }
+
+    private void OnPoolChanged(DatastoreSnapshot snapshot) => _tracker.RetainEndpoints(snapshot.Endpoints, snapshot.Version);
+
+    /// <summary>The headers every routed request sets: its request id.</summary>
+    private static Dictionary<string, string> RequestIdHeader(string requestId) => new(1, StringComparer.Ordinal)
+    {
+        [RoutingHeaders.RequestId] = requestId,
+    };
 
     private static string? GetHeader(IReadOnlyDictionary<string, string> headers, string name) =>
         headers.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value : null;

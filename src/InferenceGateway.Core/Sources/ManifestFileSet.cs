@@ -174,13 +174,8 @@ internal sealed record ManifestFileSet(
         or Api.V1Alpha2.InferencePool or Api.V1Alpha2.InferenceModel or Api.V1Alpha2.InferenceObjective or Api.V1Alpha2.InferenceModelRewrite
         or Api.V1.InferencePool;
 
-    private static string GroupOf(KubernetesObject resource) => resource switch
-    {
-        Api.V1.InferencePool => Api.V1.InferencePool.Group,
-        Pod => "",
-        StaticEndpoints => StaticEndpoints.Group,
-        _ => Api.V1Alpha1.InferencePool.Group,
-    };
+    /// <summary>Only InferencePool exists in two groups; every other kind is told apart by its type name alone.</summary>
+    private static string GroupOf(KubernetesObject resource) => PoolConverter.IsPool(resource) ? PoolConverter.GroupOf(resource) : "";
 }
 
 /// <summary>The files under the configuration path as text, before parsing.</summary>

@@ -20,7 +20,7 @@ public sealed class DelegatePickerReadiness(Func<bool> isReady) : IPickerReadine
 /// </summary>
 public interface IPickerReadinessGate
 {
-    /// <summary>Shown in the log when the gate holds readiness back.</summary>
+    /// <summary>Identifies the gate (for diagnostics; the health publisher does not log it).</summary>
     string Name { get; }
 
     bool IsOpen { get; }

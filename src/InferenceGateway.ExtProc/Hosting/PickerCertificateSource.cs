@@ -109,10 +109,11 @@ internal sealed class PickerCertificateSource : IDisposable
 
         lock (_reloadGate)
         {
-            byte[] hash;
+            string certPem;
+            string keyPem;
             try
             {
-                hash = HashFiles(_folder);
+                (certPem, keyPem) = ReadPair(_folder);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -120,25 +121,24 @@ internal sealed class PickerCertificateSource : IDisposable
                 return false;
             }
 
+            var hash = Hash(certPem, keyPem);
             if (_lastSeenHash is not null && hash.AsSpan().SequenceEqual(_lastSeenHash))
             {
                 return false;
             }
 
-            if (!TryRead(_folder, out var certificate, out var readHash, out var error) || !readHash!.AsSpan().SequenceEqual(hash))
+            // Remembered even when unusable (a half-written pair): reported once, read again on the next change.
+            _lastSeenHash = hash;
+            if (!TryCreate(certPem, keyPem, out var certificate, out var error))
             {
-                // Invalid, or changed again while being read: keep the certificate in force, remember what failed.
-                if (error is not null && _logger is not null)
+                if (_logger is not null)
                 {
-                    ExtProcLog.CertificateReloadFailed(_logger, _folder, error);
+                    ExtProcLog.CertificateReloadFailed(_logger, _folder, error!);
                 }
 
-                _lastSeenHash = error is null ? null : hash;
-                certificate?.Dispose();
                 return false;
             }
 
-            _lastSeenHash = hash;
             // The previous certificate is not disposed: handshakes in progress may still hold it.
             Volatile.Write(ref _current, certificate!);
             Interlocked.Increment(ref _reloads);
@@ -161,28 +161,41 @@ internal sealed class PickerCertificateSource : IDisposable
 
     private static bool TryRead(string folder, out X509Certificate2? certificate, out byte[]? hash, out string? error)
     {
-        certificate = null;
-        hash = null;
         try
         {
-            var certPem = File.ReadAllText(Path.Combine(folder, CertificateFile));
-            var keyPem = File.ReadAllText(Path.Combine(folder, KeyFile));
+            var (certPem, keyPem) = ReadPair(folder);
             hash = Hash(certPem, keyPem);
+            return TryCreate(certPem, keyPem, out certificate, out error);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            certificate = null;
+            hash = null;
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    private static (string CertPem, string KeyPem) ReadPair(string folder) =>
+        (File.ReadAllText(Path.Combine(folder, CertificateFile)), File.ReadAllText(Path.Combine(folder, KeyFile)));
+
+    private static bool TryCreate(string certPem, string keyPem, out X509Certificate2? certificate, out string? error)
+    {
+        try
+        {
             using var loaded = X509Certificate2.CreateFromPem(certPem, keyPem);
             // Windows' SChannel needs a persisted key; re-importing from PKCS#12 works everywhere.
             certificate = X509CertificateLoader.LoadPkcs12(loaded.Export(X509ContentType.Pkcs12), null);
             error = null;
             return true;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
+            certificate = null;
             error = ex.Message;
             return false;
         }
     }
-
-    private static byte[] HashFiles(string folder) =>
-        Hash(File.ReadAllText(Path.Combine(folder, CertificateFile)), File.ReadAllText(Path.Combine(folder, KeyFile)));
 
     private static byte[] Hash(string certPem, string keyPem)
     {

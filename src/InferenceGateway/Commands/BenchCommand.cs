@@ -97,7 +97,7 @@ internal static class BenchCommand
                     Seed = parseResult.GetValue(seed),
                     OutputDirectory = parseResult.GetValue(output)!,
                     ScrapeInterval = TimeSpan.FromMilliseconds(parseResult.GetValue(scrape)),
-                                        RequestTimeout = TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
+                    RequestTimeout = TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
                 };
                 options.MaxConcurrency = parseResult.GetValue(concurrency) ?? (options.Mode == BenchMode.Simulate ? 0 : 256);
                 if (options.MaxConcurrency < 0 || (options.MaxConcurrency == 0 && options.Mode != BenchMode.Simulate))

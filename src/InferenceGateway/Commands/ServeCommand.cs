@@ -136,11 +136,6 @@ internal static class ServeCommand
 
             return 1;
         }
-        catch (SchedulerConfigException e)
-        {
-            await Console.Error.WriteLineAsync("serve: " + e.Message).ConfigureAwait(false);
-            return 1;
-        }
         catch (OptionsValidationException e)
         {
             foreach (var failure in e.Failures)
@@ -150,9 +145,9 @@ internal static class ServeCommand
 
             return 1;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is SchedulerConfigException or IOException)
         {
-            // Typically a port already in use.
+            // A bad scheduler config, or (IOException) typically a port already in use.
             await Console.Error.WriteLineAsync("serve: " + e.Message).ConfigureAwait(false);
             return 1;
         }

@@ -265,6 +265,16 @@ public sealed class SnapshotBuilderVersionTests
     }
 
     [Fact]
+    public void Build_RewriteRuleWithTwoMatches_AppliesWhenEitherMatches()
+    {
+        var snapshot = BuildOkFrom(Pool(), Rewrite("r", T0, (["a", "b"], [("ab1", null)])));
+
+        Assert.Equal(("r", 0), (snapshot.Rewrites.Find("a")!.Source.Name, snapshot.Rewrites.Find("a")!.RuleIndex));
+        Assert.Same(snapshot.Rewrites.Find("a"), snapshot.Rewrites.Find("b"));
+        Assert.Null(snapshot.Rewrites.Find("c"));
+    }
+
+    [Fact]
     public void Build_RewriteRuleWithUnusableTarget_IgnoredWithWarning()
     {
         var result = BuildFrom(default, Pool(), Rewrite("r", T0, (["a"], [("", 1)]), (["b"], [("b1", 0)]), (["c"], [("c1", 1)])));

@@ -130,6 +130,16 @@ public sealed class FileSourceApiVersionTests : IDisposable
     }
 
     [Fact]
+    public void Validate_EmptyPoolGroup_Throws()
+    {
+        var options = new FileConfigurationSourceOptions { Path = "config.yaml", PoolGroup = "" };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Equal(nameof(FileConfigurationSourceOptions.PoolGroup), error.ParamName);
+    }
+
+    [Fact]
     public void Reload_V1Alpha1AndV1Alpha2PoolOfTheSameName_ReportedAsDuplicate()
     {
         const string SeedPool = """

@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Health.V1;
 using InferenceGateway.TestSupport;
 using InferenceGateway.TestSupport.ExtProc;
+using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Types.BodySendMode;
 
 namespace InferenceGateway.FunctionalTests.Infrastructure;
 
@@ -19,6 +21,12 @@ public sealed class EppCluster : IAsyncDisposable
 
     /// <summary>Quiet, pinned load: metrics are known and nothing is saturated.</summary>
     public const string IdleMetrics = "{\"running-requests\":1,\"waiting-requests\":0,\"kv-cache-usage\":0.1}";
+
+    /// <summary>A full queue and KV cache: sheddable requests are refused once these are scraped.</summary>
+    public const string SaturatedMetrics = "{\"running-requests\":8,\"waiting-requests\":50,\"kv-cache-usage\":0.97}";
+
+    /// <summary>An address where nothing listens: its metrics stay unknown, so only a Critical model routes to it.</summary>
+    public const string DeadEndpoint = "127.0.0.1:9";
 
     private readonly List<CliProcess> _sims = [];
 
@@ -117,12 +125,62 @@ public sealed class EppCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartEppAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null, bool plaintextUnlessChosen = true)
+    /// <summary>
+    /// Starts an epp process that is expected to exit (a usage or configuration error): the same loopback, port-0
+    /// and h2c defaults as a cluster, nothing read back.
+    /// </summary>
+    public static CliProcess StartEppProcess(params string[] eppArgs) => CliProcess.Start(EppCommandLine(eppArgs, plaintextUnlessChosen: true));
+
+    /// <summary>A single pool "p" with a Critical model "m" served by <paramref name="endpoints"/> (default: <see cref="DeadEndpoint"/>), written to pool.yaml.</summary>
+    public static string WriteStaticConfig(TempConfigFolder folder, params string[] endpoints) =>
+        folder.WriteAtomically("pool.yaml", ManifestYaml.Join(
+            ManifestYaml.Pool("p"),
+            ManifestYaml.StaticEndpoints("s", "p", endpoints.Length == 0 ? [DeadEndpoint] : endpoints),
+            ManifestYaml.Model("m", "m", "p", criticality: "Critical")));
+
+    /// <summary>An OpenAI chat completion body for <paramref name="model"/>.</summary>
+    public static byte[] Chat(string model, string content = "hi") =>
+        JsonSerializer.SerializeToUtf8Bytes(new { model, messages = new[] { new { role = "user", content } }, max_tokens = 3 });
+
+    /// <summary>An OpenAI completion body for <paramref name="model"/> (one token).</summary>
+    public static byte[] Completion(string model) => JsonSerializer.SerializeToUtf8Bytes(new { model, prompt = "hi", max_tokens = 1 });
+
+    /// <summary>One BUFFERED request on a fresh ext_proc stream (response not processed), as Envoy sends it.</summary>
+    public async Task<EnvoyRequestResult> BufferedAsync(string path, byte[] body, params (string Key, string Value)[] headers)
+    {
+        using var session = Client.Open();
+        return await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders(path, "POST", headers), body, ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None));
+    }
+
+    /// <summary>The request was routed (no immediate answer) to sims of this cluster, as the envoy.lb metadata and (if set) the header say.</summary>
+    public void AssertRouted(EnvoyRequestResult result)
+    {
+        Assert.True(result.Immediate is null, $"immediate {result.Immediate?.Status.Code}: {result.ImmediateBody}");
+        // STREAMED mode: Envoy ignores header mutations in body answers, so the metadata alone carries the pick.
+        var destination = result.LbMetadata(Destination);
+        Assert.False(string.IsNullOrEmpty(destination), "no envoy.lb destination metadata");
+        if (result.Headers.TryGetValue(Destination, out var header))
+        {
+            Assert.Equal(header, destination);
+        }
+
+        foreach (var endpoint in destination.Split(','))
+        {
+            Assert.Contains(endpoint, SimAddresses);
+        }
+    }
+
+    private static string[] EppCommandLine(string[] args, bool plaintextUnlessChosen)
     {
         // epp serves TLS by default (as the reference picker); the tests speak h2c unless they ask for TLS.
         var tlsChosen = !plaintextUnlessChosen || Array.Exists(args, a => a.StartsWith("--secure-serving", StringComparison.Ordinal));
         string[] transport = tlsChosen ? [] : ["--secure-serving=false"];
-        Epp = CliProcess.Start(environment ?? new Dictionary<string, string>(), ["epp", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", .. transport, .. args]);
+        return ["epp", "--host", "127.0.0.1", "--grpc-port", "0", "--grpc-health-port", "0", "--metrics-port", "0", .. transport, .. args];
+    }
+
+    private async Task StartEppAsync(string[] args, IReadOnlyDictionary<string, string>? environment = null, bool plaintextUnlessChosen = true)
+    {
+        Epp = CliProcess.Start(environment ?? new Dictionary<string, string>(), EppCommandLine(args, plaintextUnlessChosen));
         var grpc = await Epp.WaitForLineAsync(@"ext_proc listening on 127\.0\.0\.1:(\d+) \((TLS|h2c)\)", StartTimeout);
         GrpcPort = Port(grpc);
         IsTls = grpc.Groups[2].Value == "TLS";
@@ -141,34 +199,7 @@ public sealed class EppCluster : IAsyncDisposable
 
     public async Task WaitForHealthAsync(string service, HealthCheckResponse.Types.ServingStatus expected)
     {
-        await EventuallyAsync(async () => await HealthAsync(service) == expected, StartTimeout, () => $"health '{service}' never became {expected}. Output:\n{Epp.Output}");
-    }
-
-    /// <summary>Polls an async condition until it holds or the deadline passes (transient RPC/HTTP errors count as false).</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> message)
-    {
-        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is Grpc.Core.RpcException or HttpRequestException or TaskCanceledException)
-            {
-                // not up yet
-            }
-
-            if (Environment.TickCount64 > deadline)
-            {
-                Assert.Fail("Timed out waiting: " + message());
-            }
-
-            await Task.Delay(50);
-        }
+        await Eventually.HoldsAsync(async () => await HealthAsync(service) == expected, StartTimeout, () => $"health '{service}' never became {expected}. Output:\n{Epp.Output}");
     }
 
     public Task<string> MetricsTextAsync() => Http.GetStringAsync(MetricsUri);
@@ -185,6 +216,25 @@ public sealed class EppCluster : IAsyncDisposable
         }
 
         return null;
+    }
+
+    /// <summary>Whether at least one sample starts with <paramref name="prefix"/> and every such sample equals <paramref name="value"/>.</summary>
+    public static bool AllSamplesAre(string metricsText, string prefix, double value)
+    {
+        var seen = false;
+        foreach (var line in metricsText.Split('\n'))
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                seen = true;
+                if (double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture) != value)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return seen;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,7 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using System.Globalization;
-using System.Text;
+using InferenceGateway.TestSupport;
 using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Models;
@@ -19,15 +18,16 @@ public sealed class ServeHarness : IAsyncDisposable
     /// <summary>Bound for one client request: a request that takes longer counts as a hang.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly List<CliProcess> _sims;
-    private readonly string _folder;
+    private const string ConfigFile = "gateway.yaml";
 
-    private ServeHarness(List<CliProcess> sims, List<string> simAddresses, string folder, string configPath)
+    private readonly List<CliProcess> _sims;
+    private readonly TempConfigFolder _folder;
+
+    private ServeHarness(List<CliProcess> sims, List<string> simAddresses, TempConfigFolder folder)
     {
         _sims = sims;
         SimAddresses = simAddresses;
         _folder = folder;
-        ConfigPath = configPath;
     }
 
     public CliProcess Gateway { get; private set; } = null!;
@@ -39,7 +39,10 @@ public sealed class ServeHarness : IAsyncDisposable
     /// <summary>"127.0.0.1:PORT" of each sim, in start order.</summary>
     public IReadOnlyList<string> SimAddresses { get; }
 
-    public string ConfigPath { get; }
+    public string ConfigPath => _folder.PathOf(ConfigFile);
+
+    /// <summary>Replaces the config file as editors do (a sibling file renamed over it: the reader never sees half a file).</summary>
+    public void RewriteConfig(string manifests) => _folder.WriteAtomically(ConfigFile, manifests);
 
     /// <summary>Starts one sim per argument list (each gets --port 0), then `serve` with the manifests the callback writes.</summary>
     public static Task<ServeHarness> StartAsync(IReadOnlyList<string[]> simArgs, Func<IReadOnlyList<string>, string> manifests) =>
@@ -50,7 +53,7 @@ public sealed class ServeHarness : IAsyncDisposable
     {
         var sims = new List<CliProcess>();
         var addresses = new List<string>();
-        var folder = Directory.CreateTempSubdirectory("ig-serve-").FullName;
+        var folder = new TempConfigFolder();
         ServeHarness? harness = null;
         try
         {
@@ -65,10 +68,9 @@ public sealed class ServeHarness : IAsyncDisposable
                 addresses.Add(match.Groups[1].Value.TrimEnd('/'));
             }
 
-            var configPath = Path.Combine(folder, "gateway.yaml");
-            await File.WriteAllTextAsync(configPath, manifests(addresses));
-            harness = new ServeHarness(sims, addresses, folder, configPath);
-            harness.Gateway = CliProcess.Start(["serve", "--config", configPath, "--port", "0", "--admin-port", "0", "--host", "127.0.0.1", .. serveArgs]);
+            harness = new ServeHarness(sims, addresses, folder);
+            harness.RewriteConfig(manifests(addresses));
+            harness.Gateway = CliProcess.Start(["serve", "--config", harness.ConfigPath, "--port", "0", "--admin-port", "0", "--host", "127.0.0.1", .. serveArgs]);
             var url = await harness.Gateway.WaitForLineAsync(@"gateway listening on (http://\S+)", StartTimeout);
             harness.BaseUrl = new Uri(url.Groups[1].Value.TrimEnd('/'));
             return harness;
@@ -86,7 +88,7 @@ public sealed class ServeHarness : IAsyncDisposable
                     await sim.DisposeAsync();
                 }
 
-                Directory.Delete(folder, recursive: true);
+                folder.Dispose();
             }
 
             throw;
@@ -105,67 +107,21 @@ public sealed class ServeHarness : IAsyncDisposable
 
     public OpenAIModelClient Models() => new(new ApiKeyCredential("unused"), ClientOptions(BaseUrl));
 
-    /// <summary>An InferencePool and a StaticEndpoints list with the given addresses, then the extra documents.</summary>
-    public static string PoolManifests(IReadOnlyList<string> endpoints, params string[] models)
-    {
-        var text = new StringBuilder("""
-            apiVersion: inference.networking.x-k8s.io/v1alpha1
-            kind: InferencePool
-            metadata:
-              name: test-pool
-            spec:
-              targetPortNumber: 8000
-              selector:
-                app: test
-            ---
-            apiVersion: inference-gateway.io/v1alpha1
-            kind: StaticEndpoints
-            metadata:
-              name: test-servers
-            spec:
-              poolName: test-pool
-              endpoints:
-
-            """);
-        foreach (var endpoint in endpoints)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"  - \"{endpoint}\"\n");
-        }
-
-        foreach (var model in models)
-        {
-            text.Append("---\n").Append(model);
-        }
-
-        return text.ToString();
-    }
+    /// <summary>An InferencePool (test-pool) and a StaticEndpoints list with the given addresses, then the extra documents.</summary>
+    public static string PoolManifests(IReadOnlyList<string> endpoints, params string[] models) =>
+        ManifestYaml.Join([
+            ManifestYaml.Pool("test-pool", selector: new Dictionary<string, string> { ["app"] = "test" }),
+            ManifestYaml.StaticEndpoints("test-servers", "test-pool", endpoints),
+            .. models]);
 
     /// <summary>An InferenceModel of test-pool; targets as "name=weight".</summary>
-    public static string Model(string name, string criticality, params string[] targets)
+    public static string Model(string name, string criticality, params string[] targets) =>
+        ManifestYaml.Model(name, name, "test-pool", criticality: criticality, targets: [.. targets.Select(ParseTarget)]);
+
+    private static (string Name, int? Weight) ParseTarget(string target)
     {
-        var text = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"""
-            apiVersion: inference.networking.x-k8s.io/v1alpha1
-            kind: InferenceModel
-            metadata:
-              name: {name}
-            spec:
-              modelName: {name}
-              criticality: {criticality}
-              poolRef:
-                name: test-pool
-
-            """));
-        if (targets.Length > 0)
-        {
-            text.Append("  targetModels:\n");
-            foreach (var target in targets)
-            {
-                var parts = target.Split('=');
-                text.Append(CultureInfo.InvariantCulture, $"  - name: {parts[0]}\n    weight: {parts[1]}\n");
-            }
-        }
-
-        return text.ToString();
+        var parts = target.Split('=');
+        return (parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public async ValueTask DisposeAsync()
@@ -180,13 +136,6 @@ public sealed class ServeHarness : IAsyncDisposable
             await sim.DisposeAsync();
         }
 
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // best effort
-        }
+        _folder.Dispose();
     }
 }

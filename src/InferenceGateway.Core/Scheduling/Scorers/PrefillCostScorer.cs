@@ -90,7 +90,7 @@ internal sealed record PrefillCostOptions
 /// Our default: cache affinity with a bounded spill, in prefill-token equivalents, lowest cost wins:
 /// <code>
 /// Q(e)    = W + E                            queue: scraped waiting + in-flight requests the scrape has not seen
-/// spillAt = m + 2 + 4 x w                    m, w = mean queue, mean scraped waiting of the OTHER known endpoints
+/// spillAt = m + 2 + 4 x w + r / 4            m, w, r = mean queue, scraped waiting, running of the OTHER known endpoints
 /// N(e)    = U + E x avgUncached              new tokens: this prompt minus its matched prefix, plus unreported work
 /// cost    = N
 ///         + max(0, Q - spillAt) x 2 x avgPrompt      spill: past the tolerance a queued request costs two prompts
@@ -165,20 +165,13 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
 
         var minQueueKnown = known == 0 ? 0 : minQueue;
 
-        // Bounded load counts every known endpoint's requests (scraped waiting + running + unreported in-flight),
-        // this request included, so the bound holds for traffic from other pickers too.
-        var sumLoad = 0.0;
-        for (var k = 0; k < subset.Length; k++)
-        {
-            if (cycle.Metrics(subset[k]) is { } metrics)
-            {
-                sumLoad += Math.Max(0, metrics.WaitingRequests) + Math.Max(0, metrics.RunningRequests) + cycle.ExcessInFlight(subset[k]);
-            }
-        }
-
+        // Bounded load counts every known endpoint's requests (scraped waiting + running + unreported in-flight,
+        // i.e. queue + running), this request included, so the bound holds for traffic from other pickers too.
         var loadBound = known == 0 ? double.MaxValue
-            : ((1 + Options.BoundedLoadEpsilon) * (sumLoad + 1) / known) + Options.BoundedLoadSlackRequests;
-        var staleHolderTokens = Options.StaleHolderFactor * averagePrompt;
+            : ((1 + Options.BoundedLoadEpsilon) * (sumQueue + sumRunning + 1) / known) + Options.BoundedLoadSlackRequests;
+
+        // scores[k] holds the stale-holder cost until the loops below overwrite it with the score.
+        StaleHolderCosts(cycle, subset, Options.StaleHolderFactor * averagePrompt, scores);
 
         var maxKnown = 0.0;
         var anyUnknown = false;
@@ -227,7 +220,7 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             }
 
             var backlog = Options.BacklogPrefillFactor * minQueueKnown * (uncached + pending);
-            var stale = IsStaleHolder(cycle, subset, i) ? staleHolderTokens : 0;
+            var stale = scores[k];
             var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale;
             scores[k] = cost;
             maxKnown = Math.Max(maxKnown, cost);
@@ -257,26 +250,49 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
         }
     }
 
-    /// <summary>True when another candidate matches the prompt as far and received that prefix more recently.</summary>
-    private static bool IsStaleHolder(SchedulingCycle cycle, ReadOnlySpan<int> subset, int i)
+    /// <summary>
+    /// Writes each candidate's stale-holder cost into <paramref name="costs"/>: <paramref name="staleTokens"/> when
+    /// another candidate matches the prompt as far and received that prefix more recently, else 0. The latest
+    /// holder of each matched depth is found first (scratch indexed by matched blocks), so this is one pass per
+    /// candidate, not one per pair.
+    /// </summary>
+    private static void StaleHolderCosts(SchedulingCycle cycle, ReadOnlySpan<int> subset, double staleTokens, Span<double> costs)
     {
-        var matched = cycle.MatchedBlocks(i);
-        if (matched == 0)
-        {
-            return false;
-        }
-
-        var placed = cycle.PrefixLastPlaced(i);
+        var deepest = 0;
         for (var k = 0; k < subset.Length; k++)
         {
-            var j = subset[k];
-            if (j != i && cycle.MatchedBlocks(j) == matched && cycle.PrefixLastPlaced(j) > placed)
-            {
-                return true;
-            }
+            deepest = Math.Max(deepest, cycle.MatchedBlocks(subset[k]));
         }
 
-        return false;
+        var latest = cycle.PushIndices(deepest + 1);
+        try
+        {
+            for (var k = 0; k < subset.Length; k++)
+            {
+                latest[cycle.MatchedBlocks(subset[k])] = -1;
+            }
+
+            for (var k = 0; k < subset.Length; k++)
+            {
+                var i = subset[k];
+                ref var holder = ref latest[cycle.MatchedBlocks(i)];
+                if (holder < 0 || cycle.PrefixLastPlaced(i) > cycle.PrefixLastPlaced(holder))
+                {
+                    holder = i;
+                }
+            }
+
+            for (var k = 0; k < subset.Length; k++)
+            {
+                var i = subset[k];
+                var matched = cycle.MatchedBlocks(i);
+                costs[k] = matched > 0 && cycle.PrefixLastPlaced(i) < cycle.PrefixLastPlaced(latest[matched]) ? staleTokens : 0;
+            }
+        }
+        finally
+        {
+            cycle.PopIndices();
+        }
     }
 
     /// <summary>

@@ -1,16 +1,13 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Grpc.Health.V1;
-using InferenceGateway.ExtProc.Health;
 using InferenceGateway.ExtProc.Hosting;
 using InferenceGateway.TestSupport;
-using InferenceGateway.TestSupport.ExtProc;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace InferenceGateway.ExtProc.Tests;
 
-public sealed class CertificateAndGateTests : IDisposable
+/// <summary>The ext_proc port's certificate: loading, self-signed names, and reload without a restart.</summary>
+public sealed class PickerCertificateSourceTests : IDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("epp-cert-");
 
@@ -110,32 +107,4 @@ public sealed class CertificateAndGateTests : IDisposable
 
         await Wait.UntilAsync(() => host.Server.ServerCertificate?.Subject == "CN=second", "the server took the rewritten certificate");
     }
-
-    private sealed class Gate : IPickerReadinessGate
-    {
-        public string Name => "test-leader";
-
-        public bool IsOpen { get; set; }
-    }
-
-    [Fact]
-    public async Task Health_ClosedReadinessGate_HoldsReadinessBackButNotLiveness()
-    {
-        var gate = new Gate();
-        await using var host = await PickerHost.StartAsync(services: s => s.AddSingleton<IPickerReadinessGate>(gate));
-        using var health = new EnvoyExtProcClient(host.Server.HealthPort);
-
-        await Wait.UntilAsync(() => Status(health, "readiness") == HealthCheckResponse.Types.ServingStatus.NotServing, "readiness is held back by the closed gate");
-        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, Status(health, "liveness"));
-
-        gate.IsOpen = true;
-
-        foreach (var service in new[] { "", "readiness", "inference-extension", "envoy.service.ext_proc.v3.ExternalProcessor" })
-        {
-            await Wait.UntilAsync(() => Status(health, service) == HealthCheckResponse.Types.ServingStatus.Serving, $"'{service}' serves once the gate opens");
-        }
-    }
-
-    private static HealthCheckResponse.Types.ServingStatus Status(EnvoyExtProcClient client, string service) =>
-        client.Health.Check(new HealthCheckRequest { Service = service }, deadline: DateTime.UtcNow.AddSeconds(10)).Status;
 }
