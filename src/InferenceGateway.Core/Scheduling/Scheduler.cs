@@ -7,7 +7,7 @@ namespace InferenceGateway.Core.Scheduling;
 /// The endpoint picker: runs one profile (filters, weighted scorers, picker) over the candidates and returns the
 /// primary and fallbacks, or 503 when there is no candidate and 429 when the filters shed the request.
 /// </summary>
-internal sealed class Scheduler : IScheduler
+internal sealed class Scheduler : IScheduler, ICacheFeedback
 {
     private readonly Random _random;
 
@@ -32,6 +32,32 @@ internal sealed class Scheduler : IScheduler
 
     /// <summary>The approximate prefix-cache index (entry count and memory are reported from it).</summary>
     public PrefixCacheIndex PrefixIndex { get; }
+
+    /// <summary>
+    /// A response reported fewer cached tokens than the index matched on its endpoint: the engine evicted blocks
+    /// the index still lists, so everything placed there no later than the deepest matched block is dropped.
+    /// </summary>
+    /// <remarks>
+    /// The slack covers what is not an eviction: engines cache whole blocks and never a prompt's last token, and
+    /// the index counts tokens as bytes / 4. The cut is conservative: the first missing block was placed no
+    /// earlier than the deepest matched one, so older entries (which the engine's LRU dropped first) go, newer stay.
+    /// </remarks>
+    public void OnUsage(CacheExpectation expectation, int promptTokens, int cachedPromptTokens)
+    {
+        if (promptTokens <= 0 || expectation.PlacedAt <= 0 || string.IsNullOrEmpty(expectation.Address))
+        {
+            return;
+        }
+
+        var expected = expectation.CachedFraction * promptTokens;
+        var slack = Math.Max(2.0 * PrefixIndex.Options.DefaultBlockSizeTokens, 0.02 * promptTokens);
+        if (cachedPromptTokens >= expected - slack)
+        {
+            return;
+        }
+
+        PrefixIndex.ForgetPlacedUpTo(expectation.Address, expectation.PlacedAt);
+    }
 
     public SchedulingResult Schedule(SchedulingRequest request, ReadOnlySpan<EndpointCandidate> candidates)
     {

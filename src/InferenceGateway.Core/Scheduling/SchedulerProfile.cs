@@ -100,8 +100,10 @@ internal sealed class SchedulerProfile
             _observers[o].OnPicked(cycle, primary);
         }
 
+        // Read the expectation before the primary's blocks are recorded (recording restamps them).
+        var expectation = cycle.CacheExpectationFor(primary);
         cycle.RecordPrimary(primary);
-        return new SchedulingResult(ImmutableCollectionsMarshal.AsImmutableArray(endpoints), Name, null);
+        return new SchedulingResult(ImmutableCollectionsMarshal.AsImmutableArray(endpoints), Name, null) { Expectation = expectation };
     }
 
     private IEnumerable<ISchedulingPlugin> AllPlugins()

@@ -241,6 +241,19 @@ internal sealed class SchedulingCycle
         return _ordered.AsSpan(0, length);
     }
 
+    /// <summary>What the index matched on a candidate, for the response's cached tokens to confirm; null without a match.</summary>
+    internal CacheExpectation? CacheExpectationFor(int index)
+    {
+        if (!_prefixComputed || _matchedBlocks[index] == 0)
+        {
+            return null;
+        }
+
+        var bytes = Request.PromptBytes.Length;
+        var fraction = Math.Min(1.0, (double)_matchedBlocks[index] * _blockTokens[index] * PrefixHasher.BytesPerToken / bytes);
+        return new CacheExpectation(_candidates[index].Endpoint.Address, fraction, _lastPlaced[index]);
+    }
+
     /// <summary>After the pick: the primary endpoint will hold this prompt's blocks.</summary>
     internal void RecordPrimary(int index)
     {
