@@ -25,7 +25,7 @@ internal static class SeedTables
         ArgumentNullException.ThrowIfNull(report);
         var c = CultureInfo.InvariantCulture;
         md.Append(c, $"## Across {report.Seeds.Count} seeds\n\n");
-        md.Append("Whole runs; best and worst seed in brackets (TTFT: lower is better; throughput and cache hits: higher).\n\n");
+        md.Append("Whole runs; best and worst seed in parentheses (TTFT: lower is better; throughput and cache hits: higher).\n\n");
         md.Append("| strategy | run | metric | median | best | worst | seeds |\n");
         md.Append("|---|---|---|---:|---:|---:|---:|\n");
         foreach (var row in DistributionRows(report))

@@ -255,7 +255,14 @@ internal static class BenchCommand
             else
             {
                 // Every run's row is in summary.md; the console gets the distributions.
-                SeedTables.Write(Spectre.Console.AnsiConsole.Console, ReportWriter.SeedsReport(report));
+                var console = Spectre.Console.AnsiConsole.Console;
+                if (Console.IsOutputRedirected)
+                {
+                    // Spectre assumes 80 columns without a terminal, which wraps the seed columns of a log file.
+                    console.Profile.Width = 240;
+                }
+
+                SeedTables.Write(console, ReportWriter.SeedsReport(report));
             }
 
             await Console.Out.WriteLineAsync("wrote " + Path.GetFullPath(options.OutputDirectory)).ConfigureAwait(false);
