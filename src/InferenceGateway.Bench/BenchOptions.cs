@@ -34,6 +34,21 @@ internal sealed class BenchOptions
 
     public ulong Seed { get; set; } = 42;
 
+    /// <summary>
+    /// `--seeds` (simulate mode): every (strategy, plan) runs once per seed, each run exactly as a single-seed run with
+    /// that <see cref="Seed"/>. Empty: one run with <see cref="Seed"/>.
+    /// </summary>
+    public IReadOnlyList<ulong> Seeds { get; set; } = [];
+
+    /// <summary>True when `--seeds` was given (multi-seed reporting), even with a single seed.</summary>
+    public bool MultiSeed => Seeds.Count > 0;
+
+    /// <summary>The seeds to run: <see cref="Seeds"/>, or <see cref="Seed"/> alone.</summary>
+    public IReadOnlyList<ulong> RunSeeds => Seeds.Count > 0 ? Seeds : [Seed];
+
+    /// <summary>`--timeline` (simulate mode): per-server samples every this much virtual time; null = none.</summary>
+    public TimeSpan? TimelineInterval { get; set; }
+
     public string OutputDirectory { get; set; } = "bench-results";
 
     // simulate mode
@@ -57,6 +72,48 @@ internal sealed class BenchOptions
 
     /// <summary>Per-request limit (http mode); the run stops by itself after the last arrival plus this.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Smallest `--timeline` interval in seconds: finer sampling only multiplies rows.</summary>
+    public const double MinTimelineSeconds = 0.01;
+
+    /// <summary>
+    /// Binds `--seeds` and `--timeline` (both simulate mode only) after <see cref="Mode"/> and <see cref="Seed"/>;
+    /// <paramref name="seedGiven"/> says whether `--seed` was on the command line (the two exclude each other).
+    /// With seeds, <see cref="Seed"/> becomes the first of them.
+    /// </summary>
+    public void ApplySeedsAndTimeline(string? seeds, bool seedGiven, double? timelineSeconds)
+    {
+        if (seeds is not null)
+        {
+            if (Mode != BenchMode.Simulate)
+            {
+                throw new ArgumentException("--seeds is only for --mode simulate (crosscheck has --simulation-seeds)");
+            }
+
+            if (seedGiven)
+            {
+                throw new ArgumentException("give either --seed or --seeds, not both");
+            }
+
+            Seeds = SeedList.Parse(seeds);
+            Seed = Seeds[0];
+        }
+
+        if (timelineSeconds is { } every)
+        {
+            if (Mode != BenchMode.Simulate)
+            {
+                throw new ArgumentException("--timeline is only for --mode simulate");
+            }
+
+            if (!(every >= MinTimelineSeconds) || double.IsInfinity(every))
+            {
+                throw new ArgumentException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--timeline must be a finite number of seconds >= {MinTimelineSeconds}"));
+            }
+
+            TimelineInterval = TimeSpan.FromSeconds(every);
+        }
+    }
 
     /// <summary>A shallow copy for a run derived from this one (the workload and engine objects are shared).</summary>
     public BenchOptions Clone() => (BenchOptions)MemberwiseClone();

@@ -19,7 +19,13 @@ internal interface IBenchProgress
 /// <summary>Runs every (strategy, load plan) pair and summarises each per stage and overall.</summary>
 internal static class BenchRunner
 {
-    public static IReadOnlyList<SummaryRecord> RunSimulation(BenchOptions options, ISchedulerFactory factory, IBenchProgress? progress = null)
+    /// <summary>
+    /// Runs every (strategy, plan) once per seed of <see cref="BenchOptions.RunSeeds"/> (seed, then plan, then
+    /// strategy), each with a fresh cluster and scheduler, so the records of one seed equal those of a single-seed run
+    /// with that seed. <paramref name="timeline"/> receives each run's samples when
+    /// <see cref="BenchOptions.TimelineInterval"/> is set.
+    /// </summary>
+    public static IReadOnlyList<SummaryRecord> RunSimulation(BenchOptions options, ISchedulerFactory factory, IBenchProgress? progress = null, ITimelineSink? timeline = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(factory);
@@ -31,7 +37,6 @@ internal static class BenchRunner
             }
         }
 
-        var plans = options.BuildPlans();
         var simulation = new SimulationOptions
         {
             Servers = options.Servers,
@@ -39,26 +44,71 @@ internal static class BenchRunner
             ScrapeInterval = options.ScrapeInterval,
             Model = options.Model ?? "model",
             MaxConcurrency = options.MaxConcurrency > 0 ? options.MaxConcurrency : null,
+            TimelineInterval = timeline is null ? null : options.TimelineInterval,
         };
         var records = new List<SummaryRecord>();
-        foreach (var plan in plans)
+        foreach (var runSeed in options.RunSeeds)
         {
-            foreach (var strategy in options.Strategies)
+            var seeded = options.Clone();
+            seeded.Seed = runSeed;
+            seeded.Seeds = [];
+            // Plans are built per seed (arrivals and prompts depend on it) and dropped before the next seed's.
+            foreach (var plan in seeded.BuildPlans())
             {
-                var task = $"{strategy} {plan.Label}";
-                progress?.Start(task);
-                var cluster = new ClusterSimulation(simulation);
-                var time = new VirtualTimeProvider();
-                var seed = unchecked((int)PseudoText.Derive(options.Seed, 11));
-                var context = new SchedulerContext(time, new Random(seed), cluster.Endpoints, options.Engine.BlockSize, options.Engine.KvCacheBlocks);
-                var scheduler = factory.Create(strategy, context) ?? throw new ArgumentException($"unknown strategy '{strategy}'");
-                var result = cluster.Run(plan, scheduler, time, seed, progress is null ? null : f => progress.Update(task, f));
-                var added = Summarise(records, strategy, options.WorkloadName, plan, result.Requests, result.Gaps, result.Windows, result.ClusterLoad, result.Preemptions);
-                progress?.Done(task, Describe(added));
+                foreach (var strategy in options.Strategies)
+                {
+                    var task = options.MultiSeed
+                        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{strategy} {plan.Label} seed {runSeed}")
+                        : $"{strategy} {plan.Label}";
+                    progress?.Start(task);
+                    var cluster = new ClusterSimulation(simulation);
+                    var time = new VirtualTimeProvider();
+                    var seed = unchecked((int)PseudoText.Derive(runSeed, 11));
+                    var context = new SchedulerContext(time, new Random(seed), cluster.Endpoints, options.Engine.BlockSize, options.Engine.KvCacheBlocks);
+                    var scheduler = factory.Create(strategy, context) ?? throw new ArgumentException($"unknown strategy '{strategy}'");
+                    var result = cluster.Run(plan, scheduler, time, seed, progress is null ? null : f => progress.Update(task, f));
+                    var added = Summarise(records, strategy, options.WorkloadName, runSeed, plan, result.Requests, result.Gaps, result.Windows, result.ClusterLoad, result.Preemptions);
+                    timeline?.Add(strategy, plan.Label, runSeed, result.Timeline);
+                    progress?.Done(task, Describe(added));
+                }
             }
         }
 
         return records;
+    }
+
+    /// <summary>
+    /// Simulate mode as the CLI runs it: <see cref="RunSimulation"/>, streaming timeline.csv into the output
+    /// directory when <see cref="BenchOptions.TimelineInterval"/> is set (and writing no such file otherwise).
+    /// </summary>
+    public static IReadOnlyList<SummaryRecord> RunSimulationWithTimeline(BenchOptions options, ISchedulerFactory factory, IBenchProgress? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.TimelineInterval is null)
+        {
+            return RunSimulation(options, factory, progress);
+        }
+
+        using var timeline = TimelineCsvWriter.Create(options.OutputDirectory);
+        return RunSimulation(options, factory, progress, timeline);
+    }
+
+    /// <summary>The report of a simulate or http run (summary.json's header fields; the seeds list only with --seeds).</summary>
+    public static BenchReport Report(BenchOptions options, IReadOnlyList<SummaryRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var simulate = options.Mode == BenchMode.Simulate;
+        return new BenchReport(
+            simulate ? "simulate" : "http",
+            options.WorkloadName,
+            options.Seed,
+            simulate ? options.Servers : null,
+            simulate ? options.Engine.Profile.Name : null,
+            simulate ? options.ScrapeInterval.TotalMilliseconds : null,
+            records)
+        {
+            Seeds = options.MultiSeed ? options.Seeds : null,
+        };
     }
 
     public static Task<IReadOnlyList<SummaryRecord>> RunHttpAsync(BenchOptions options, HttpClient client, TimeProvider time, IBenchProgress? progress, CancellationToken cancellationToken)
@@ -96,7 +146,7 @@ internal static class BenchRunner
                 gaps[^1].Add(gap);
             }
 
-            var added = Summarise(records, options.Label, options.WorkloadName, plan, run.Requests, gaps, run.Windows, null, null);
+            var added = Summarise(records, options.Label, options.WorkloadName, options.Seed, plan, run.Requests, gaps, run.Windows, null, null);
             progress?.Done(task, Describe(added));
         }
 
@@ -107,6 +157,7 @@ internal static class BenchRunner
         List<SummaryRecord> records,
         string strategy,
         string workload,
+        ulong seed,
         LoadPlan plan,
         IReadOnlyList<RequestResult> requests,
         IReadOnlyList<GapSample> gaps,
@@ -139,11 +190,11 @@ internal static class BenchRunner
                     OutputTokensPerSecond = windows.OutputTokens[s] / stage.Duration,
                     TotalTokensPerSecond = (windows.OutputTokens[s] + windows.CompletedPromptTokens[s]) / stage.Duration,
                 };
-                records.Add(WithLoad(summary, load?[s], null));
+                records.Add(WithLoad(summary, load?[s], null) with { Seed = seed });
             }
         }
 
-        var all = WithLoad(Summaries.Build(strategy, workload, plan.Label, null, plan.OfferedRate, plan.Duration.TotalSeconds, requests, gaps[^1].Values), load?[^1], preemptions);
+        var all = WithLoad(Summaries.Build(strategy, workload, plan.Label, null, plan.OfferedRate, plan.Duration.TotalSeconds, requests, gaps[^1].Values), load?[^1], preemptions) with { Seed = seed };
         records.Add(all);
         return all;
     }

@@ -16,6 +16,9 @@ internal sealed record SummaryRecord
     /// <summary>Stage index inside the run, or null for the whole run.</summary>
     public int? Stage { get; init; }
 
+    /// <summary>The seed of the run's arrivals, prompts and scheduler randomness (`--seed`, or one of `--seeds`).</summary>
+    public ulong Seed { get; init; }
+
     /// <summary>Offered load in requests/s.</summary>
     public required double OfferedRate { get; init; }
 

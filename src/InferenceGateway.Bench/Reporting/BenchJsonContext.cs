@@ -28,12 +28,18 @@ internal sealed class NanAsNullConverter : JsonConverter<double>
 }
 
 /// <summary>The JSON written by the benchmark (snake_case, like the field's tools).</summary>
-internal sealed record BenchReport(string Mode, string Workload, ulong Seed, int? Servers, string? Profile, double? ScrapeIntervalMs, IReadOnlyList<SummaryRecord> Results);
+internal sealed record BenchReport(string Mode, string Workload, ulong Seed, int? Servers, string? Profile, double? ScrapeIntervalMs, IReadOnlyList<SummaryRecord> Results)
+{
+    /// <summary>`--seeds`: every seed run, in order (<see cref="Seed"/> is the first); null (not written) for a single-seed run.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ulong>? Seeds { get; init; }
+}
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     WriteIndented = true,
     Converters = [typeof(NanAsNullConverter)])]
 [JsonSerializable(typeof(BenchReport))]
+[JsonSerializable(typeof(SeedsReport))]
 [JsonSerializable(typeof(IReadOnlyList<ChatMessage>))]
 internal sealed partial class BenchJsonContext : JsonSerializerContext;

@@ -33,6 +33,12 @@ internal sealed record SimulationOptions
     /// <summary>After the last arrival, requests still unfinished after this much virtual time count as failed.</summary>
     public TimeSpan MaxDrain { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Every this much virtual time, sample each server into <see cref="SimulationResult.Timeline"/> (`--timeline`);
+    /// null: no samples. Sampling only reads state, so the run's results are the same with or without it.
+    /// </summary>
+    public TimeSpan? TimelineInterval { get; init; }
+
     public static IReadOnlyList<Endpoint> EndpointsFor(int servers)
     {
         var endpoints = new Endpoint[servers];
@@ -65,6 +71,9 @@ internal sealed class SimulationResult
     public required long Events { get; init; }
 
     public required TimeSpan VirtualEnd { get; init; }
+
+    /// <summary>Per-server samples every <see cref="SimulationOptions.TimelineInterval"/>, by time then server; empty without it.</summary>
+    public IReadOnlyList<TimelineSample> Timeline { get; init; } = [];
 }
 
 /// <summary>
@@ -79,6 +88,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
     private const int Arrival = 0;
     private const int StepEnd = 1;
     private const int Scrape = 2;
+    private const int Sample = 3;
 
     private readonly SimulationOptions _options;
     private readonly IReadOnlyList<Endpoint> _endpoints;
@@ -97,6 +107,8 @@ internal sealed class ClusterSimulation : IEngineEventSink
     private readonly Queue<PlannedRequest> _clientQueue = new();
     private StageWindows _windows = new([]);
     private ISchedulerObserver? _observer;
+    private List<TimelineSample> _timeline = [];
+    private EngineCounters[] _sampledCounters = [];
 
     public ClusterSimulation(SimulationOptions options, IReadOnlyList<Endpoint>? endpoints = null)
     {
@@ -169,13 +181,43 @@ internal sealed class ClusterSimulation : IEngineEventSink
             Push(TimeSpan.FromTicks(interval.Ticks * s / _engines.Length), Scrape, s);
         }
 
+        _timeline = [];
+        _sampledCounters = new EngineCounters[_engines.Length];
+        for (var s = 0; s < _engines.Length; s++)
+        {
+            _sampledCounters[s] = _engines[s].Counters;
+        }
+
+        if (_options.TimelineInterval is { } sampleEvery)
+        {
+            Push(sampleEvery, Sample, 0);
+        }
+
         var deadline = plan.Duration + _options.MaxDrain;
         var arrived = 0;
         long events = 0;
         var progressEvery = Math.Max(1, requests.Count / 200);
         while (_queue.TryDequeue(out var item, out var priority))
         {
-            _now = TimeSpan.FromTicks(priority.Ticks);
+            var at = TimeSpan.FromTicks(priority.Ticks);
+            if (item.Kind == Sample)
+            {
+                // Samples only read state; past the drain limit they are dropped so that the run ends where it
+                // would without them.
+                if (at <= deadline)
+                {
+                    _now = at;
+                    SampleServers();
+                    if (arrived < requests.Count || _outstanding > 0 || _clientQueue.Count > 0)
+                    {
+                        Push(_now + _options.TimelineInterval!.Value, Sample, 0);
+                    }
+                }
+
+                continue;
+            }
+
+            _now = at;
             if (_now > deadline)
             {
                 break;
@@ -267,6 +309,7 @@ internal sealed class ClusterSimulation : IEngineEventSink
             Windows = _windows,
             Events = events,
             VirtualEnd = _now,
+            Timeline = _timeline,
         };
     }
 
@@ -375,6 +418,29 @@ internal sealed class ClusterSimulation : IEngineEventSink
         if (duration is { } d)
         {
             Push(_now + d, StepEnd, server);
+        }
+    }
+
+    /// <summary>One timeline row per server: its state now and its admissions and preemptions since the last row.</summary>
+    private void SampleServers()
+    {
+        for (var i = 0; i < _engines.Length; i++)
+        {
+            var snapshot = _engines[i].Snapshot();
+            var counters = snapshot.Counters;
+            var before = _sampledCounters[i];
+            _sampledCounters[i] = counters;
+            _timeline.Add(new TimelineSample(
+                _now.TotalSeconds,
+                _endpoints[i].Name,
+                snapshot.WaitingRequests,
+                snapshot.RunningRequests,
+                _inFlight[i],
+                snapshot.KvCacheUsage,
+                counters.PrefixCacheQueries - before.PrefixCacheQueries,
+                counters.PrefixCacheHits - before.PrefixCacheHits,
+                counters.Preemptions - before.Preemptions,
+                snapshot.KvBlocksCached));
         }
     }
 

@@ -45,6 +45,8 @@ internal static class BenchCommand
         var duration = new Option<double>("--duration") { Description = "Seconds per --rate run", DefaultValueFactory = _ => 60 };
         var strategies = new Option<string[]>("--strategies") { Description = "simulate mode: strategies to compare (default: " + string.Join(",", BenchOptions.DefaultStrategies) + ")", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<ulong>("--seed") { Description = "Seed of arrivals, prompts and random strategies", DefaultValueFactory = _ => 42 };
+        var seeds = new Option<string?>("--seeds") { Description = "simulate mode: run every strategy and plan once per seed and report the distribution over seeds: a list like 1..12 or 1,5,9 (at most 100; instead of --seed)" };
+        var timelineOption = new Option<double?>("--timeline") { Description = "simulate mode: every this many seconds of virtual time, one row per server (queue, running, in flight, KV, hit rate, preemptions, cached blocks) in timeline.csv" };
         var output = new Option<string>("--out") { Description = "Output directory (summary.json, summary.md, plots)", DefaultValueFactory = _ => "bench-results" };
         var scrape = new Option<double>("--scrape-interval") { Description = "simulate mode: metrics scrape interval in ms", DefaultValueFactory = _ => 50 };
         var concurrency = new Option<int?>("--max-concurrency") { Description = "The load generator's worker limit: requests in flight at most, later arrivals wait at the client and TTFT counts from the send (default: 256 in http and crosscheck modes, none (open loop) in simulate mode; 0 = none, simulate only)" };
@@ -65,7 +67,7 @@ internal static class BenchCommand
         var burstiness = new Option<double?>("--burstiness") { Description = "gamma shape (1 = Poisson, < 1 burstier)" };
 
         var command = new Command("bench", "Benchmark routing: a discrete-event simulation of a cluster comparing scheduling strategies, or streaming load against a URL.");
-        foreach (var option in new Option[] { schedulerConfig, mode, target, model, label, servers, profile, maxLoras, maxWaiting, kvCacheSize, maxNumSeqs, timeScale, tolerance, ttftFloor, simulationSeeds, workload, workloadFile, rates, duration, strategies, seed, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
+        foreach (var option in new Option[] { schedulerConfig, mode, target, model, label, servers, profile, maxLoras, maxWaiting, kvCacheSize, maxNumSeqs, timeScale, tolerance, ttftFloor, simulationSeeds, workload, workloadFile, rates, duration, strategies, seed, seeds, timelineOption, output, scrape, concurrency, timeout, numGroups, perGroup, systemLen, questionLen, outputLen, promptMedian, outputMedian, turns, sessions, adapters, zipf, arrival, burstiness })
         {
             command.Options.Add(option);
         }
@@ -149,6 +151,8 @@ internal static class BenchCommand
                     options.Strategies = names;
                 }
 
+                options.ApplySeedsAndTimeline(parseResult.GetValue(seeds), parseResult.GetResult(seed) is { Implicit: false }, parseResult.GetValue(timelineOption));
+
                 if (options.Mode == BenchMode.Http && options.Target is null)
                 {
                     throw new ArgumentException("--mode http needs --target URL");
@@ -215,7 +219,7 @@ internal static class BenchCommand
                 if (options.Mode == BenchMode.Simulate)
                 {
                     records = await ConsoleProgress.RunAsync(
-                        progress => Task.Run(() => BenchRunner.RunSimulation(options, factory, progress), cancellationToken),
+                        progress => Task.Run(() => BenchRunner.RunSimulationWithTimeline(options, factory, progress), cancellationToken),
                         Console.Out).ConfigureAwait(false);
                 }
                 else
@@ -231,22 +235,36 @@ internal static class BenchCommand
                 await Console.Error.WriteLineAsync("bench: " + exception.Message).ConfigureAwait(false);
                 return 2;
             }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync("bench: cannot write the timeline: " + exception.Message).ConfigureAwait(false);
+                return 2;
+            }
             catch (HttpRequestException exception)
             {
                 await Console.Error.WriteLineAsync("bench: target unreachable: " + exception.Message).ConfigureAwait(false);
                 return 1;
             }
 
-            var report = new BenchReport(
-                options.Mode == BenchMode.Simulate ? "simulate" : "http",
-                options.WorkloadName,
-                options.Seed,
-                options.Mode == BenchMode.Simulate ? options.Servers : null,
-                options.Mode == BenchMode.Simulate ? options.Engine.Profile.Name : null,
-                options.Mode == BenchMode.Simulate ? options.ScrapeInterval.TotalMilliseconds : null,
-                records);
+            var report = BenchRunner.Report(options, records);
             ReportWriter.Write(options.OutputDirectory, report);
-            await Console.Out.WriteLineAsync(ReportWriter.Markdown(report)).ConfigureAwait(false);
+            if (report.Seeds is null)
+            {
+                await Console.Out.WriteLineAsync(ReportWriter.Markdown(report)).ConfigureAwait(false);
+            }
+            else
+            {
+                // Every run's row is in summary.md; the console gets the distributions.
+                var console = Spectre.Console.AnsiConsole.Console;
+                if (Console.IsOutputRedirected)
+                {
+                    // Spectre assumes 80 columns without a terminal, which wraps the seed columns of a log file.
+                    console.Profile.Width = 240;
+                }
+
+                SeedTables.Write(console, ReportWriter.SeedsReport(report));
+            }
+
             await Console.Out.WriteLineAsync("wrote " + Path.GetFullPath(options.OutputDirectory)).ConfigureAwait(false);
             return 0;
         });
