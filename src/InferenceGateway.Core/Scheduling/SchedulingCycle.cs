@@ -163,6 +163,16 @@ internal sealed class SchedulingCycle
     /// <summary>In-flight requests this picker sent that the last scrape cannot have counted.</summary>
     public double ExcessInFlight(int index) => _excess[index];
 
+    /// <summary>Prompt blocks the index lists for the endpoint in all (its believed cache footprint); 0 without an index.</summary>
+    public int IndexedBlocks(int index) => _prefixIndex?.CountFor(_candidates[index].Endpoint.Address) ?? 0;
+
+    /// <summary>KV block size (tokens) the endpoint's matches are counted in.</summary>
+    public int BlockTokens(int index)
+    {
+        EnsurePrefixMatches();
+        return _blockTokens[index];
+    }
+
     /// <summary>Leading prompt blocks the endpoint probably holds (computes all matches on first use).</summary>
     public int MatchedBlocks(int index)
     {

@@ -48,6 +48,9 @@ internal sealed record PrefillCostOptions
     /// </summary>
     public double StaleHolderFactor { get; init; } = 0.5;
 
+    /// <summary>Experimental: weight of the cache-footprint difference on a miss.</summary>
+    public double CacheBalanceFactor { get; init; }
+
     /// <summary>Within the tolerance, each waiting request weighs like this many running ones (tie-break).</summary>
     public double QueueTieWeight { get; init; } = 1.0;
 
@@ -173,6 +176,15 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
         // scores[k] holds the stale-holder cost until the loops below overwrite it with the score.
         StaleHolderCosts(cycle, subset, Options.StaleHolderFactor * averagePrompt, scores);
 
+        var minIndexed = long.MaxValue;
+        if (Options.CacheBalanceFactor > 0)
+        {
+            for (var k = 0; k < subset.Length; k++)
+            {
+                minIndexed = Math.Min(minIndexed, (long)cycle.IndexedBlocks(subset[k]) * cycle.BlockTokens(subset[k]));
+            }
+        }
+
         var maxKnown = 0.0;
         var anyUnknown = false;
         for (var k = 0; k < subset.Length; k++)
@@ -221,6 +233,14 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
 
             var backlog = Options.BacklogPrefillFactor * minQueueKnown * (uncached + pending);
             var stale = scores[k];
+            if (Options.CacheBalanceFactor > 0)
+            {
+                if (metrics.NumBlocks is > 0 and var capacityBlocks && metrics.BlockSize is > 0 and var capacityBlockTokens)
+                {
+                    var fuller = ((long)cycle.IndexedBlocks(i) * cycle.BlockTokens(i)) - minIndexed;
+                    stale += Options.CacheBalanceFactor * uncached * fuller / ((double)capacityBlocks * capacityBlockTokens);
+                }
+            }
             var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale;
             scores[k] = cost;
             maxKnown = Math.Max(maxKnown, cost);
