@@ -16,6 +16,7 @@ namespace InferenceGateway.Perf;
 /// prompt of <see cref="Blocks"/> blocks, as one pick does them under the index's lock.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class PrefixIndexBenchmarks
 {
     private const int Capacity = 31_250;
@@ -152,6 +153,7 @@ public class PrefixIndexBenchmarks
 /// whose whole prefix the index holds (hash, a 450-block walk, 450 touches at the primary).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class SchedulerPrefixBenchmarks
 {
     private const int Capacity = 31_250;
