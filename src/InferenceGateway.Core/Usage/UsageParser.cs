@@ -38,7 +38,6 @@ public sealed class UsageParser : IDisposable
     private byte[]? _carry;
     private int _carryLength;
     private bool _skipLine;
-    private bool _afterCr;
     private long _jsonBytes;
     private JsonReaderState _jsonState;
 
@@ -214,16 +213,6 @@ public sealed class UsageParser : IDisposable
 
     private void AppendSse(ReadOnlySpan<byte> chunk)
     {
-        if (_afterCr)
-        {
-            // The previous chunk ended in CR: an LF here completes that CRLF, not a new empty line.
-            _afterCr = false;
-            if (chunk[0] == (byte)'\n')
-            {
-                chunk = chunk[1..];
-            }
-        }
-
         var maxLine = _limits.MaxSseLineBytes;
         while (!chunk.IsEmpty)
         {
@@ -257,19 +246,8 @@ public sealed class UsageParser : IDisposable
                 ProcessLine(_carry.AsSpan(0, _carryLength));
             }
 
+            // CR, LF and CRLF all end a line; CRLF reads as a line and an empty one, and empty lines carry nothing.
             _carryLength = 0;
-            if (chunk[end] == (byte)'\r')
-            {
-                if (end + 1 == chunk.Length)
-                {
-                    _afterCr = true;
-                }
-                else if (chunk[end + 1] == (byte)'\n')
-                {
-                    end++;
-                }
-            }
-
             chunk = chunk[(end + 1)..];
         }
     }

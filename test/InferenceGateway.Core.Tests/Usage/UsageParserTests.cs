@@ -309,6 +309,7 @@ public sealed class UsageParserTests
 
         Assert.Equal(new TokenUsage(1, 2, 0), Parse(UsageBodyFormat.EventStream, data, Every(3, data.Length), limits));
         Assert.Null(Parse(UsageBodyFormat.EventStream, data, Every(3, data.Length), limits with { MaxSseLineBytes = Line.Length - 1 }));
+        Assert.Null(Parse(UsageBodyFormat.EventStream, data, [], limits with { MaxSseLineBytes = Line.Length - 1 }));
     }
 
     [Fact]
