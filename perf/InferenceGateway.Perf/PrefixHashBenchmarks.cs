@@ -8,6 +8,7 @@ namespace InferenceGateway.Perf;
 
 /// <summary>Block hashing of a 32 KB prompt alone (the 256-block cap and the whole prompt), and one index match.</summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class PrefixHashBenchmarks
 {
     private readonly ulong[] _hashes256 = new ulong[256];

@@ -13,6 +13,7 @@ namespace InferenceGateway.Perf;
 /// (hashing + index match + scoring + picking) and without a prompt (scoring + picking only).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class SchedulerBenchmarks
 {
     private Scheduler _default = null!;

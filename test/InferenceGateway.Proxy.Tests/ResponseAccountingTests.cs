@@ -1,13 +1,17 @@
 using System.Text;
 using CsCheck;
+using InferenceGateway.Core.Usage;
 using InferenceGateway.Proxy.Forwarding;
 
 namespace InferenceGateway.Proxy.Tests;
 
+/// <summary>
+/// What the proxy adds around the shared usage parser (its behaviour is tested in Core.Tests): which answers are
+/// read, in which framing, which piece carried the first token, and the 1 MiB carry limit.
+/// </summary>
 public sealed class ResponseAccountingTests
 {
-    private static (bool HasUsage, int Prompt, int Completion, int Cached, int FirstContentAt) Run(
-        string contentType, byte[] body, IReadOnlyList<int> cuts, int status = 200)
+    private static (TokenUsage? Usage, int FirstContentAt) Run(string? contentType, byte[] body, IReadOnlyList<int> cuts, int status = 200)
     {
         using var accounting = new ResponseAccounting();
         accounting.Begin(status, contentType);
@@ -23,6 +27,7 @@ public sealed class ResponseAccountingTests
 
             if (accounting.Observe(body.AsSpan(start, cut - start)))
             {
+                Assert.Equal(-1, firstAt);
                 firstAt = piece;
             }
 
@@ -31,21 +36,7 @@ public sealed class ResponseAccountingTests
         }
 
         accounting.Complete();
-        return (accounting.HasUsage, accounting.PromptTokens, accounting.CompletionTokens, accounting.CachedPromptTokens, firstAt);
-    }
-
-    [Fact]
-    public void Json_SplitAtEveryPosition_FindsTheSameUsage()
-    {
-        var body = Encoding.UTF8.GetBytes(UpstreamResponses.ChatJson);
-
-        for (var cut = 0; cut <= body.Length; cut++)
-        {
-            var result = Run("application/json", body, [cut]);
-
-            Assert.True(result.HasUsage, $"cut at {cut}");
-            Assert.Equal((11, 3, 8), (result.Prompt, result.Completion, result.Cached));
-        }
+        return (accounting.Usage, firstAt);
     }
 
     [Fact]
@@ -57,8 +48,7 @@ public sealed class ResponseAccountingTests
         {
             var result = Run("text/event-stream", body, [cut]);
 
-            Assert.True(result.HasUsage, $"cut at {cut}");
-            Assert.Equal((7, 2, 4), (result.Prompt, result.Completion, result.Cached));
+            Assert.True(new TokenUsage(7, 2, 4) == result.Usage, $"cut at {cut}");
             Assert.True(result.FirstContentAt >= 0, $"no first content with cut at {cut}");
         }
     }
@@ -73,13 +63,13 @@ public sealed class ResponseAccountingTests
         {
             Array.Sort(cuts);
             var result = Run("text/event-stream", chat, cuts);
-            return result.HasUsage && (result.Prompt, result.Completion, result.Cached) == (7, 2, 4) && result.FirstContentAt >= 0;
+            return result.Usage == new TokenUsage(7, 2, 4) && result.FirstContentAt >= 0;
         });
         Gen.Int[0, responses.Length].Array[0, 12].Sample(cuts =>
         {
             Array.Sort(cuts);
             var result = Run("text/event-stream", responses, cuts);
-            return result.HasUsage && (result.Prompt, result.Completion, result.Cached) == (9, 1, 3) && result.FirstContentAt >= 0;
+            return result.Usage == new TokenUsage(9, 1, 3) && result.FirstContentAt >= 0;
         });
     }
 
@@ -96,29 +86,30 @@ public sealed class ResponseAccountingTests
             cuts.Add(position);
         }
 
-        var result = Run("text/event-stream", body, cuts);
+        var result = Run("Text/Event-Stream; charset=utf-8", body, cuts);
 
         // Piece 0 is the role-only chunk with empty content; piece 1 carries "Hel".
         Assert.Equal(1, result.FirstContentAt);
     }
 
     [Fact]
-    public void Json_ResponsesUsageNames_AreRead()
+    public void Json_ResponsesBodyWithCharset_ReadAndFirstByteIsFirstToken()
     {
-        var result = Run("application/json; charset=utf-8", Encoding.UTF8.GetBytes(UpstreamResponses.ResponsesJson), []);
+        var result = Run("application/json; charset=utf-8", Encoding.UTF8.GetBytes(UpstreamResponses.ResponsesJson), [1]);
 
-        Assert.Equal((true, 5, 6, 2), (result.HasUsage, result.Prompt, result.Completion, result.Cached));
+        Assert.Equal(new TokenUsage(5, 6, 2), result.Usage);
         Assert.Equal(0, result.FirstContentAt);
     }
 
     [Fact]
-    public void Json_UsageNamesInsideStringsOrOtherObjects_AreIgnored()
+    public void Json_SplitAtEveryPosition_FindsTheSameUsage()
     {
-        const string Body = """{"choices":[{"message":{"content":"\"usage\":{\"prompt_tokens\":99}","tool":{"prompt_tokens":42}}}],"usage":{"prompt_tokens":1,"completion_tokens":2}}""";
+        var body = Encoding.UTF8.GetBytes(UpstreamResponses.ChatJson);
 
-        var result = Run("application/json", Encoding.UTF8.GetBytes(Body), [20, 40]);
-
-        Assert.Equal((true, 1, 2, 0), (result.HasUsage, result.Prompt, result.Completion, result.Cached));
+        for (var cut = 0; cut <= body.Length; cut++)
+        {
+            Assert.True(new TokenUsage(11, 3, 8) == Run("application/json", body, [cut]).Usage, $"cut at {cut}");
+        }
     }
 
     [Fact]
@@ -126,8 +117,19 @@ public sealed class ResponseAccountingTests
     {
         var result = Run("application/json", Encoding.UTF8.GetBytes(UpstreamResponses.ChatJson), [], status: 500);
 
-        Assert.False(result.HasUsage);
+        Assert.Null(result.Usage);
         Assert.Equal(-1, result.FirstContentAt);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData(null)]
+    public void OtherOrNoContentType_FirstByteCountsButUsageIsNotRead(string? contentType)
+    {
+        var result = Run(contentType, Encoding.UTF8.GetBytes(UpstreamResponses.ChatJson), [5]);
+
+        Assert.Null(result.Usage);
+        Assert.Equal(0, result.FirstContentAt);
     }
 
     [Fact]
@@ -135,22 +137,35 @@ public sealed class ResponseAccountingTests
     {
         var result = Run("application/json", Encoding.UTF8.GetBytes("""{"usage": oops}"""), [3]);
 
-        Assert.False(result.HasUsage);
+        Assert.Null(result.Usage);
+        Assert.Equal(0, result.FirstContentAt);
     }
 
     [Fact]
     public void Sse_LineLongerThanTheCarryLimit_IsSkippedAndLaterUsageStillCounts()
     {
         var huge = "data: {\"choices\":[{\"delta\":{\"content\":\"" + new string('a', ResponseAccounting.MaxCarryBytes + 10) + "\"}}]}\n\n";
-        var body = Encoding.UTF8.GetBytes(huge + UpstreamResponses.ChatSseEvents[4]);
+        var body = Encoding.UTF8.GetBytes(huge + UpstreamResponses.ChatSseEvents[1] + UpstreamResponses.ChatSseEvents[4]);
         var cuts = new List<int>();
         for (var cut = 64 * 1024; cut < body.Length; cut += 64 * 1024)
         {
             cuts.Add(cut);
         }
 
-        var result = Run("text/event-stream", body, cuts);
+        var split = Run("text/event-stream", body, cuts);
+        var whole = Run("text/event-stream", body, []);
 
-        Assert.Equal((true, 7, 2, 4), (result.HasUsage, result.Prompt, result.Completion, result.Cached));
+        Assert.Equal(new TokenUsage(7, 2, 4), split.Usage);
+        Assert.Equal(split.Usage, whole.Usage);
+        Assert.True(split.FirstContentAt > 0, "the huge line is not parsed, the next delta is the first token");
+    }
+
+    [Fact]
+    public void Json_TokenLongerThanTheCarryLimit_UsageNotReadHoweverSplit()
+    {
+        var body = Encoding.UTF8.GetBytes("{\"choices\":[{\"message\":{\"content\":\"" + new string('a', ResponseAccounting.MaxCarryBytes + 10) + "\"}}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}");
+
+        Assert.Null(Run("application/json", body, [64 * 1024]).Usage);
+        Assert.Null(Run("application/json", body, []).Usage);
     }
 }

@@ -24,11 +24,14 @@ internal sealed class InferenceRouter : IInferenceRouter
     private readonly InFlightTracker _tracker;
     private readonly IAdmissionController _admission;
     private readonly IScheduler _scheduler;
+    private readonly IEndpointSetObserver? _endpointSetObserver;
+    private readonly Lock _poolGate = new();
     private readonly RoutingOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly Random _random;
     private readonly IRequestObserver[] _observers;
     private readonly ILogger _logger;
+    private long _notifiedVersion = -1;
 
     public InferenceRouter(
         IDatastore datastore,
@@ -47,6 +50,7 @@ internal sealed class InferenceRouter : IInferenceRouter
         _tracker = tracker;
         _admission = admission;
         _scheduler = scheduler;
+        _endpointSetObserver = scheduler as IEndpointSetObserver;
         _options = options.Value;
         var invalid = _options.Validate();
         if (invalid is not null)
@@ -59,8 +63,9 @@ internal sealed class InferenceRouter : IInferenceRouter
         _observers = observers is null ? [] : [.. observers];
         _logger = logger ?? (ILogger)NullLogger.Instance;
 
-        // Slots of addresses that left the pool go once idle (bounded under pod churn): pruned when a pool is
-        // published, not checked per request. The router lives as long as the datastore (both singletons).
+        // Slots of addresses that left the pool go once idle (bounded under pod churn), and so does the scheduler's
+        // per-endpoint state (prefix index): pruned when a pool is published, not checked per request. The router
+        // lives as long as the datastore (both singletons).
         datastore.Changed += OnPoolChanged;
         OnPoolChanged(datastore.Current);
     }
@@ -279,7 +284,27 @@ internal sealed class InferenceRouter : IInferenceRouter
             UntrackedLease.Instance));
     }
 
-    private void OnPoolChanged(DatastoreSnapshot snapshot) => _tracker.RetainEndpoints(snapshot.Endpoints, snapshot.Version);
+    private void OnPoolChanged(DatastoreSnapshot snapshot)
+    {
+        _tracker.RetainEndpoints(snapshot.Endpoints, snapshot.Version);
+        if (_endpointSetObserver is null)
+        {
+            return;
+        }
+
+        // Serialized, and never an older pool than the last one passed on: the constructor's first call can race a
+        // publish, and a stale set would drop entries of endpoints that are live (or wrongly see a replacement).
+        lock (_poolGate)
+        {
+            if (snapshot.Version < _notifiedVersion)
+            {
+                return;
+            }
+
+            _notifiedVersion = snapshot.Version;
+            _endpointSetObserver.OnEndpointsChanged(snapshot.Endpoints.IsDefault ? [] : snapshot.Endpoints);
+        }
+    }
 
     /// <summary>The headers every routed request sets: its request id.</summary>
     private static Dictionary<string, string> RequestIdHeader(string requestId) => new(1, StringComparer.Ordinal)

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Prefix;
 
 namespace InferenceGateway.Core.Scheduling;
@@ -7,9 +8,18 @@ namespace InferenceGateway.Core.Scheduling;
 /// The endpoint picker: runs one profile (filters, weighted scorers, picker) over the candidates and returns the
 /// primary and fallbacks, or 503 when there is no candidate and 429 when the filters shed the request.
 /// </summary>
-internal sealed class Scheduler : IScheduler, ICacheFeedback
+/// <remarks>
+/// The only per-endpoint state is <see cref="PrefixIndex"/> (the plugins keep none keyed by endpoint): it follows the
+/// pool through <see cref="OnEndpointsChanged"/>.
+/// </remarks>
+internal sealed class Scheduler : IScheduler, IEndpointSetObserver, ICacheFeedback
 {
     private readonly Random _random;
+    private readonly Lock _endpointGate = new();
+
+    // Address -> endpoint name (pod name, "-rank-N" per extra port) as last published: a new name under a known
+    // address is a new pod that took over the IP, with an empty KV cache.
+    private Dictionary<string, string> _namesByAddress = new(StringComparer.Ordinal);
 
     public Scheduler(FrozenDictionary<string, SchedulerProfile> profiles, string activeProfile, PrefixCacheIndex prefixIndex, Random random)
     {
@@ -79,6 +89,34 @@ internal sealed class Scheduler : IScheduler, ICacheFeedback
         finally
         {
             SchedulingCycle.Return(cycle);
+        }
+    }
+
+    /// <summary>
+    /// Drops the prefix entries of every address that is no longer in the pool, and of every address now held by
+    /// an endpoint of another name (a replacement pod that reused the IP). A pod that restarts under the same name
+    /// and address is caught by the readiness rule instead: it leaves the published pool while not Ready.
+    /// </summary>
+    public void OnEndpointsChanged(IReadOnlyCollection<Endpoint> endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        lock (_endpointGate)
+        {
+            var names = new Dictionary<string, string>(endpoints.Count, StringComparer.Ordinal);
+            var live = new HashSet<string>(endpoints.Count, StringComparer.Ordinal);
+            foreach (var endpoint in endpoints)
+            {
+                live.Add(endpoint.Address);
+                names[endpoint.Address] = endpoint.Name;
+                if (_namesByAddress.TryGetValue(endpoint.Address, out var previous)
+                    && !string.Equals(previous, endpoint.Name, StringComparison.Ordinal))
+                {
+                    PrefixIndex.RemoveEndpoint(endpoint.Address);
+                }
+            }
+
+            PrefixIndex.Retain(live);
+            _namesByAddress = names;
         }
     }
 }

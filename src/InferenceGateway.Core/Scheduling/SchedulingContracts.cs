@@ -44,3 +44,17 @@ public interface IScheduler
 {
     SchedulingResult Schedule(SchedulingRequest request, ReadOnlySpan<EndpointCandidate> candidates);
 }
+
+/// <summary>
+/// Optional for an <see cref="IScheduler"/> that keeps state per endpoint (the prefix-cache index): the router calls
+/// it with the pool's endpoints each time the datastore publishes a snapshot, never on the request path, so state of
+/// endpoints that left the pool, or were replaced under the same address, can be dropped.
+/// </summary>
+public interface IEndpointSetObserver
+{
+    /// <summary>
+    /// <paramref name="endpoints"/> is the pool's complete set of ready endpoints, replacing the previous one. Calls do
+    /// not overlap and come in snapshot order.
+    /// </summary>
+    void OnEndpointsChanged(IReadOnlyCollection<Endpoint> endpoints);
+}

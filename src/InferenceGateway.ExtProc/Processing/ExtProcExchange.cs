@@ -8,6 +8,7 @@ using Grpc.Core;
 using Metadata = Envoy.Config.Core.V3.Metadata;
 using InferenceGateway.Core.Errors;
 using InferenceGateway.Core.Routing;
+using InferenceGateway.Core.Usage;
 using InferenceGateway.ExtProc.Metrics;
 using Microsoft.Extensions.Logging;
 using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Types.BodySendMode;
@@ -60,7 +61,7 @@ internal sealed class ExtProcExchange : IDisposable
     private bool _servedSeen;
     private bool _firstToken;
     private bool? _eventStream;
-    private UsageReader? _usage;
+    private UsageParser? _usage;
     private bool _finished;
 
     public ExtProcExchange(IInferenceRouter router, ExtProcOptions options, PickerMetrics metrics, TimeProvider time, ILogger logger, IAsyncStreamWriter<ProcessingResponse> writer)
@@ -380,7 +381,7 @@ internal sealed class ExtProcExchange : IDisposable
                 _routed?.Lease.RecordFirstToken();
             }
 
-            _usage ??= new UsageReader(_options.MaxResponseBytesForUsage, _options.MaxSseLineBytes, _eventStream);
+            _usage ??= CreateUsageParser();
             _usage.Append(message.Body.Span);
         }
 
@@ -417,6 +418,22 @@ internal sealed class ExtProcExchange : IDisposable
         {
             Finish();
         }
+    }
+
+    /// <summary>
+    /// The content type picks the framing: text/event-stream is SSE, any other is JSON, none is sniffed. A JSON
+    /// body over <see cref="ExtProcOptions.MaxResponseBytesForUsage"/> is not read; no single token can exceed
+    /// it either, so that is also the carry bound.
+    /// </summary>
+    private UsageParser CreateUsageParser()
+    {
+        var format = _eventStream switch
+        {
+            true => UsageBodyFormat.EventStream,
+            false => UsageBodyFormat.Json,
+            null => UsageBodyFormat.Sniff,
+        };
+        return new UsageParser(format, new UsageParserLimits(_options.MaxResponseBytesForUsage, _options.MaxResponseBytesForUsage, _options.MaxSseLineBytes));
     }
 
     private RoutedRequest? Route(ReadOnlyMemory<byte> body)
@@ -670,6 +687,7 @@ internal sealed class ExtProcExchange : IDisposable
         _finished = true;
         var usage = _usage?.Complete();
         _usage?.Dispose();
+        _usage = null;
         if (_routed is not { } routed)
         {
             return;

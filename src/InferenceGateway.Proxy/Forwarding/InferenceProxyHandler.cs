@@ -176,10 +176,9 @@ internal sealed class InferenceProxyHandler
         {
             exchange.Accounting.Complete();
             lease.RecordStatus(context.Response.StatusCode);
-            if (exchange.Accounting.HasUsage)
+            if (exchange.Accounting.Usage is { } usage)
             {
-                var accounting = exchange.Accounting;
-                lease.RecordUsage(accounting.PromptTokens, accounting.CompletionTokens, accounting.CachedPromptTokens);
+                lease.RecordUsage(usage.PromptTokens, usage.CompletionTokens, usage.CachedPromptTokens);
             }
 
             return;
