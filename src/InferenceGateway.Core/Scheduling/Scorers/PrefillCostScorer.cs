@@ -48,8 +48,13 @@ internal sealed record PrefillCostOptions
     /// </summary>
     public double StaleHolderFactor { get; init; } = 0.5;
 
-    /// <summary>Experimental: weight of the cache-footprint difference on a miss.</summary>
-    public double CacheBalanceFactor { get; init; }
+    /// <summary>
+    /// Surcharge on the tokens a request adds to an endpoint's cache, per full cache of footprint that endpoint holds
+    /// beyond the emptiest candidate's (footprint = blocks the prefix index lists there). New prefixes, and spills,
+    /// go where the cache has room, so prefix groups spread evenly over the memory instead of where load was lowest at
+    /// first sight; a hit adds few tokens and is barely touched. 0 turns it off.
+    /// </summary>
+    public double CacheBalanceFactor { get; init; } = 4;
 
     /// <summary>Within the tolerance, each waiting request weighs like this many running ones (tie-break).</summary>
     public double QueueTieWeight { get; init; } = 1.0;
@@ -99,6 +104,7 @@ internal sealed record PrefillCostOptions
 ///         + max(0, Q - spillAt) x 2 x avgPrompt      spill: past the tolerance a queued request costs two prompts
 ///         + (R + E + Q) x 16 x steps                 tie-break: decode load slows every step of our prefill
 ///         + 64 x N x min(N / freeKvTokens, 4)        KV: a miss where memory is short preempts or blocks the queue
+///         + 4 x U x (F - minF) / capacity             cache room: F = tokens the prefix index lists on e
 ///         + LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
 /// </code>
 /// Near its memory limit (effective KV >= 0.9) an endpoint's tolerance is a bound on its load instead (consistent
@@ -233,15 +239,13 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
 
             var backlog = Options.BacklogPrefillFactor * minQueueKnown * (uncached + pending);
             var stale = scores[k];
-            if (Options.CacheBalanceFactor > 0)
+            var footprint = 0.0;
+            if (Options.CacheBalanceFactor > 0 && metrics.NumBlocks is > 0 and var capacityBlocks && metrics.BlockSize is > 0 and var capacityBlockTokens)
             {
-                if (metrics.NumBlocks is > 0 and var capacityBlocks && metrics.BlockSize is > 0 and var capacityBlockTokens)
-                {
-                    var fuller = ((long)cycle.IndexedBlocks(i) * cycle.BlockTokens(i)) - minIndexed;
-                    stale += Options.CacheBalanceFactor * uncached * fuller / ((double)capacityBlocks * capacityBlockTokens);
-                }
+                var fuller = ((long)cycle.IndexedBlocks(i) * cycle.BlockTokens(i)) - minIndexed;
+                footprint = Options.CacheBalanceFactor * uncached * fuller / ((double)capacityBlocks * capacityBlockTokens);
             }
-            var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale;
+            var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale + footprint;
             scores[k] = cost;
             maxKnown = Math.Max(maxKnown, cost);
         }
