@@ -15,6 +15,9 @@ internal sealed class CacheFeedbackAdapter(IScheduler inner, ICacheFeedback feed
     public static IScheduler Wrap(IScheduler scheduler) =>
         scheduler is ICacheFeedback feedback and not ISchedulerObserver ? new CacheFeedbackAdapter(scheduler, feedback) : scheduler;
 
+    /// <summary>The wrapped scheduler.</summary>
+    public IScheduler Inner => inner;
+
     public SchedulingResult Schedule(SchedulingRequest request, ReadOnlySpan<EndpointCandidate> candidates)
     {
         var result = inner.Schedule(request, candidates);

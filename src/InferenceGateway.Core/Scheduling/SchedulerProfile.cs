@@ -100,7 +100,7 @@ internal sealed class SchedulerProfile
             _observers[o].OnPicked(cycle, primary);
         }
 
-        // Read the expectation before the primary's blocks are recorded (recording restamps them).
+        // The expectation carries the placement stamp seen at match time, before this pick records its blocks.
         var expectation = cycle.CacheExpectationFor(primary);
         cycle.RecordPrimary(primary);
         return new SchedulingResult(ImmutableCollectionsMarshal.AsImmutableArray(endpoints), Name, null) { Expectation = expectation };

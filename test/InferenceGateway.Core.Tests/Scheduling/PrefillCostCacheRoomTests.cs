@@ -214,4 +214,22 @@ public class PrefillCostCacheRoomTests
         Assert.Equal(1.0, scores[0], 9);
         Assert.Equal((cost1 + 500) / (500 + 500), scores[1], 9);
     }
+
+    [Fact]
+    public void Score_UnknownEndpointWithEmptyIndex_DoesNotChangeTheKnownEndpointsScores()
+    {
+        // Pod 3 has no metrics (stale) and an empty index. It never pays the term, so it must not set the baseline:
+        // the known endpoints score exactly as they do without it.
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+        Fill(index, 1, FullerBlocks);
+        Fill(index, 2, FullerBlocks / 2);
+        var prompt = Text(5, PromptBytes);
+
+        var without = Scores(4, index, prompt, Sized(1), Sized(2));
+        var with = Scores(4, index, prompt, Sized(1), Sized(2), Candidate(3, null));
+
+        Assert.True(with[1] > with[0], "the emptier known endpoint should still score higher");
+        Assert.Equal(without[0], with[0], 12);
+        Assert.Equal(without[1], with[1], 12);
+    }
 }

@@ -185,9 +185,14 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
         var minIndexed = long.MaxValue;
         if (Options.CacheBalanceFactor > 0)
         {
+            // Over endpoints with metrics only: those are the ones that pay the term, and a stale endpoint with an
+            // empty index must not raise everyone else's cost.
             for (var k = 0; k < subset.Length; k++)
             {
-                minIndexed = Math.Min(minIndexed, (long)cycle.IndexedBlocks(subset[k]) * cycle.BlockTokens(subset[k]));
+                if (cycle.Metrics(subset[k]) is not null)
+                {
+                    minIndexed = Math.Min(minIndexed, (long)cycle.IndexedBlocks(subset[k]) * cycle.BlockTokens(subset[k]));
+                }
             }
         }
 
