@@ -27,7 +27,7 @@ public class BuiltInSchedulerFactoryTests
     {
         var scheduler = BuiltInSchedulerFactory.Instance.Create(name, Context());
 
-        var built = Assert.IsType<InferenceGateway.Core.Scheduling.Scheduler>(scheduler);
+        var built = Assert.IsType<InferenceGateway.Core.Scheduling.Scheduler>(Assert.IsType<CacheFeedbackAdapter>(scheduler).Inner);
         Assert.Equal(name, built.Profile.Name);
         Assert.Equal(16, built.PrefixIndex.Options.DefaultBlockSizeTokens);
         Assert.Equal(1024, built.PrefixIndex.Options.DefaultCapacityPerEndpoint);
@@ -57,7 +57,7 @@ public class BuiltInSchedulerFactoryTests
         var scheduler = factory.Create("queue-only", Context());
 
         Assert.Equal([.. Profiles, "queue-only"], factory.Names);
-        Assert.Equal("queue-only", Assert.IsType<InferenceGateway.Core.Scheduling.Scheduler>(scheduler).Profile.Name);
+        Assert.Equal("queue-only", Assert.IsType<InferenceGateway.Core.Scheduling.Scheduler>(Assert.IsType<CacheFeedbackAdapter>(scheduler).Inner).Profile.Name);
     }
 
     [Fact]

@@ -69,8 +69,9 @@ internal sealed class BuiltInSchedulerFactory : ISchedulerFactory
                 DefaultCapacityPerEndpoint = Math.Max(1, context.KvCacheBlocks),
             },
         };
-        return _configYaml is null
+        var scheduler = _configYaml is null
             ? SchedulerFactory.Create(options, context.Random)
             : SchedulerFactory.FromYaml(_configYaml, options, context.Random);
+        return CacheFeedbackAdapter.Wrap(scheduler);
     }
 }

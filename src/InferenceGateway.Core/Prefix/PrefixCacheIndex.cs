@@ -241,6 +241,32 @@ internal sealed class PrefixCacheIndex
         }
     }
 
+    /// <summary>
+    /// The endpoint's cache dropped a block the index placed there at logical time <paramref name="placedAtOrBefore"/>
+    /// (a response reported fewer cached tokens than matched): its engine evicts in LRU order, so every entry placed
+    /// there no later than that is probably gone too. Drops them from the LRU tail; returns how many.
+    /// </summary>
+    public int ForgetPlacedUpTo(string address, long placedAtOrBefore)
+    {
+        lock (_gate)
+        {
+            if (!_endpointIds.TryGetValue(address, out var id))
+            {
+                return 0;
+            }
+
+            // The LRU list is in placement order (a Record stamps and moves to front), so the tail is the oldest.
+            var dropped = 0;
+            for (var node = _endpoints[id].Tail; node != None && _touched[node] <= placedAtOrBefore; node = _endpoints[id].Tail)
+            {
+                EvictOldest(id);
+                dropped++;
+            }
+
+            return dropped;
+        }
+    }
+
     /// <summary>Drops everything known about an endpoint (it left the pool).</summary>
     public void RemoveEndpoint(string address)
     {

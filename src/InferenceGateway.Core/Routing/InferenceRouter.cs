@@ -61,6 +61,12 @@ internal sealed class InferenceRouter : IInferenceRouter
         _timeProvider = timeProvider;
         _random = random;
         _observers = observers is null ? [] : [.. observers];
+        if (scheduler is ICacheFeedback feedback)
+        {
+            // The responses' cached_tokens flow back into the scheduler's prefix index.
+            _observers = [.. _observers, new CacheFeedbackObserver(feedback)];
+        }
+
         _logger = logger ?? (ILogger)NullLogger.Instance;
 
         // Slots of addresses that left the pool go once idle (bounded under pod churn), and so does the scheduler's
@@ -216,7 +222,10 @@ internal sealed class InferenceRouter : IInferenceRouter
             parsed.MaxTokens,
             (long)parsed.EstimatedPromptTokens + maxTokens,
             objective,
-            _timeProvider.GetUtcNow());
+            _timeProvider.GetUtcNow())
+        {
+            CacheExpectation = result.Expectation,
+        };
         var lease = _tracker.Acquire(info, _observers);
         Notify(info);
         RoutingLog.Routed(_logger, requestId, parsed.Model, target, addresses[0], result.Profile);

@@ -1,5 +1,6 @@
 using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Requests;
+using InferenceGateway.Core.Scheduling;
 
 namespace InferenceGateway.Core.Routing;
 
@@ -31,7 +32,11 @@ public sealed record RoutedRequestInfo(
     int? MaxTokens,
     long EstimatedTokens,
     string? InferenceObjective,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt)
+{
+    /// <summary>What the scheduler's prefix index expected the primary to serve from cache (null without a match).</summary>
+    public CacheExpectation? CacheExpectation { get; init; }
+}
 
 /// <summary>A request whose lease was disposed: what the response path recorded.</summary>
 /// <param name="TimeToFirstToken">Null when no first token was recorded (errors, disconnects, embeddings).</param>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Prefix;
@@ -12,7 +13,7 @@ namespace InferenceGateway.Core.Scheduling;
 /// The only per-endpoint state is <see cref="PrefixIndex"/> (the plugins keep none keyed by endpoint): it follows the
 /// pool through <see cref="OnEndpointsChanged"/>.
 /// </remarks>
-internal sealed class Scheduler : IScheduler, IEndpointSetObserver
+internal sealed class Scheduler : IScheduler, IEndpointSetObserver, ICacheFeedback
 {
     private readonly Random _random;
     private readonly Lock _endpointGate = new();
@@ -20,6 +21,10 @@ internal sealed class Scheduler : IScheduler, IEndpointSetObserver
     // Address -> endpoint name (pod name, "-rank-N" per extra port) as last published: a new name under a known
     // address is a new pod that took over the IP, with an empty KV cache.
     private Dictionary<string, string> _namesByAddress = new(StringComparer.Ordinal);
+
+    // Addresses whose responses have reported a cached token: only they are trusted to report 0 as a real miss
+    // (vLLM omits prompt_tokens_details unless enabled, and the usage parser reads an absent count as 0).
+    private readonly ConcurrentDictionary<string, bool> _reportsCachedTokens = new(StringComparer.Ordinal);
 
     public Scheduler(FrozenDictionary<string, SchedulerProfile> profiles, string activeProfile, PrefixCacheIndex prefixIndex, Random random)
     {
@@ -42,6 +47,42 @@ internal sealed class Scheduler : IScheduler, IEndpointSetObserver
 
     /// <summary>The approximate prefix-cache index (entry count and memory are reported from it).</summary>
     public PrefixCacheIndex PrefixIndex { get; }
+
+    /// <summary>
+    /// A response reported fewer cached tokens than the index matched on its endpoint: the engine evicted blocks
+    /// the index still lists, so everything placed there no later than the deepest matched block is dropped.
+    /// </summary>
+    /// <remarks>
+    /// An endpoint is trusted only once one of its responses reported cached tokens, so a server that does not
+    /// report them at all never looks like one that evicts everything. The slack covers what is not an eviction: engines cache whole blocks and never a prompt's last token, and
+    /// the index counts tokens as bytes / 4. The cut is conservative: the first missing block was placed no
+    /// earlier than the deepest matched one, so older entries (which the engine's LRU dropped first) go, newer stay.
+    /// </remarks>
+    public void OnUsage(CacheExpectation expectation, int promptTokens, int cachedPromptTokens)
+    {
+        if (promptTokens <= 0 || expectation.PlacedAt <= 0 || string.IsNullOrEmpty(expectation.Address))
+        {
+            return;
+        }
+
+        if (cachedPromptTokens > 0)
+        {
+            _reportsCachedTokens.TryAdd(expectation.Address, true);
+        }
+        else if (!_reportsCachedTokens.ContainsKey(expectation.Address))
+        {
+            return;
+        }
+
+        var expected = expectation.CachedFraction * promptTokens;
+        var slack = Math.Max(2.0 * PrefixIndex.Options.DefaultBlockSizeTokens, 0.02 * promptTokens);
+        if (cachedPromptTokens >= expected - slack)
+        {
+            return;
+        }
+
+        PrefixIndex.ForgetPlacedUpTo(expectation.Address, expectation.PlacedAt);
+    }
 
     public SchedulingResult Schedule(SchedulingRequest request, ReadOnlySpan<EndpointCandidate> candidates)
     {
@@ -91,6 +132,13 @@ internal sealed class Scheduler : IScheduler, IEndpointSetObserver
 
             PrefixIndex.Retain(live);
             _namesByAddress = names;
+            foreach (var address in _reportsCachedTokens.Keys)
+            {
+                if (!live.Contains(address))
+                {
+                    _reportsCachedTokens.TryRemove(address, out _);
+                }
+            }
         }
     }
 }

@@ -100,8 +100,10 @@ internal sealed class SchedulerProfile
             _observers[o].OnPicked(cycle, primary);
         }
 
+        // The expectation carries the placement stamp seen at match time, before this pick records its blocks.
+        var expectation = cycle.CacheExpectationFor(primary);
         cycle.RecordPrimary(primary);
-        return new SchedulingResult(ImmutableCollectionsMarshal.AsImmutableArray(endpoints), Name, null);
+        return new SchedulingResult(ImmutableCollectionsMarshal.AsImmutableArray(endpoints), Name, null) { Expectation = expectation };
     }
 
     private IEnumerable<ISchedulingPlugin> AllPlugins()

@@ -31,6 +31,9 @@ public readonly record struct EndpointCandidate(
 public sealed record SchedulingResult(ImmutableArray<Endpoint> Endpoints, string Profile, SchedulingRejection? Rejection)
 {
     public bool IsRejected => Rejection is not null;
+
+    /// <summary>What the prefix index expects the primary to hold; null without a prefix match (or a prefix plugin).</summary>
+    public CacheExpectation? Expectation { get; init; }
 }
 
 /// <summary>Why no endpoint was chosen. StatusCode is 429 (shed) or 503 (nothing eligible).</summary>

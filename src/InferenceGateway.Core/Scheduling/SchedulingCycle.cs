@@ -36,6 +36,8 @@ internal sealed class SchedulingCycle
     private long[] _lastPlaced = new long[16];
     private int[] _blockTokens = new int[16];
     private int[] _group = new int[16];
+    private int[] _indexedBlocks = new int[16];
+    private bool _indexedComputed;
     private bool _seedComputed;
     private ulong _seed;
     private readonly int[] _hashBlockTokens = new int[HashSlots];
@@ -98,6 +100,7 @@ internal sealed class SchedulingCycle
             _lastPlaced = new long[size];
             _blockTokens = new int[size];
             _group = new int[size];
+            _indexedBlocks = new int[size];
             _subset = new int[size];
             _totals = new double[size];
             _scores = new double[size];
@@ -162,6 +165,28 @@ internal sealed class SchedulingCycle
 
     /// <summary>In-flight requests this picker sent that the last scrape cannot have counted.</summary>
     public double ExcessInFlight(int index) => _excess[index];
+
+    /// <summary>Prompt blocks the index lists for the endpoint in all (its believed cache footprint); 0 without an index.</summary>
+    public int IndexedBlocks(int index)
+    {
+        if (!_indexedComputed)
+        {
+            _indexedComputed = true;
+            for (var i = 0; i < Count; i++)
+            {
+                _indexedBlocks[i] = _prefixIndex?.CountFor(_candidates[i].Endpoint.Address) ?? 0;
+            }
+        }
+
+        return _indexedBlocks[index];
+    }
+
+    /// <summary>KV block size (tokens) the endpoint's matches are counted in.</summary>
+    public int BlockTokens(int index)
+    {
+        EnsurePrefixMatches();
+        return _blockTokens[index];
+    }
 
     /// <summary>Leading prompt blocks the endpoint probably holds (computes all matches on first use).</summary>
     public int MatchedBlocks(int index)
@@ -239,6 +264,19 @@ internal sealed class SchedulingCycle
         }
 
         return _ordered.AsSpan(0, length);
+    }
+
+    /// <summary>What the index matched on a candidate, for the response's cached tokens to confirm; null without a match.</summary>
+    internal CacheExpectation? CacheExpectationFor(int index)
+    {
+        if (!_prefixComputed || _matchedBlocks[index] == 0)
+        {
+            return null;
+        }
+
+        var bytes = Request.PromptBytes.Length;
+        var fraction = Math.Min(1.0, (double)_matchedBlocks[index] * _blockTokens[index] * PrefixHasher.BytesPerToken / bytes);
+        return new CacheExpectation(_candidates[index].Endpoint.Address, fraction, _lastPlaced[index]);
     }
 
     /// <summary>After the pick: the primary endpoint will hold this prompt's blocks.</summary>
@@ -367,6 +405,7 @@ internal sealed class SchedulingCycle
         Request = null!;
         _prefixIndex = null;
         _prefixComputed = false;
+        _indexedComputed = false;
         _seedComputed = false;
         _hashSlotsUsed = 0;
         _hashEvictNext = 0;

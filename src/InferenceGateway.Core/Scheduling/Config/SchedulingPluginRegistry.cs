@@ -115,6 +115,7 @@ internal sealed class SchedulingPluginRegistry
             BoundedLoadEpsilon = p.GetDouble("boundedLoadEpsilon", defaults.BoundedLoadEpsilon, 0),
             BoundedLoadSlackRequests = p.GetDouble("boundedLoadSlackRequests", defaults.BoundedLoadSlackRequests, 0),
             StaleHolderFactor = p.GetDouble("staleHolderFactor", defaults.StaleHolderFactor, 0),
+            CacheBalanceFactor = p.GetDouble("cacheBalanceFactor", defaults.CacheBalanceFactor, 0),
             QueueTieWeight = p.GetDouble("queueTieWeight", defaults.QueueTieWeight, 0),
             DecodeTokensPerRunningRequest = p.GetDouble("decodeTokensPerRunningRequest", defaults.DecodeTokensPerRunningRequest, 0),
             ChunkTokens = p.GetDouble("chunkTokens", defaults.ChunkTokens, 1),

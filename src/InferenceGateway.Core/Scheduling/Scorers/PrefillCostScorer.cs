@@ -48,6 +48,14 @@ internal sealed record PrefillCostOptions
     /// </summary>
     public double StaleHolderFactor { get; init; } = 0.5;
 
+    /// <summary>
+    /// Surcharge on the tokens a request adds to an endpoint's cache, per full cache of footprint that endpoint holds
+    /// beyond the emptiest candidate's (footprint = blocks the prefix index lists there). New prefixes, and spills,
+    /// go where the cache has room, so prefix groups spread evenly over the memory instead of where load was lowest at
+    /// first sight; a hit adds few tokens and is barely touched. 0 turns it off.
+    /// </summary>
+    public double CacheBalanceFactor { get; init; } = 4;
+
     /// <summary>Within the tolerance, each waiting request weighs like this many running ones (tie-break).</summary>
     public double QueueTieWeight { get; init; } = 1.0;
 
@@ -96,6 +104,7 @@ internal sealed record PrefillCostOptions
 ///         + max(0, Q - spillAt) x 2 x avgPrompt      spill: past the tolerance a queued request costs two prompts
 ///         + (R + E + Q) x 16 x steps                 tie-break: decode load slows every step of our prefill
 ///         + 64 x N x min(N / freeKvTokens, 4)        KV: a miss where memory is short preempts or blocks the queue
+///         + 4 x U x (F - minF) / capacity             cache room: F = tokens the prefix index lists on e
 ///         + LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
 /// </code>
 /// Near its memory limit (effective KV >= 0.9) an endpoint's tolerance is a bound on its load instead (consistent
@@ -173,6 +182,20 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
         // scores[k] holds the stale-holder cost until the loops below overwrite it with the score.
         StaleHolderCosts(cycle, subset, Options.StaleHolderFactor * averagePrompt, scores);
 
+        var minIndexed = long.MaxValue;
+        if (Options.CacheBalanceFactor > 0)
+        {
+            // Over endpoints with metrics only: those are the ones that pay the term, and a stale endpoint with an
+            // empty index must not raise everyone else's cost.
+            for (var k = 0; k < subset.Length; k++)
+            {
+                if (cycle.Metrics(subset[k]) is not null)
+                {
+                    minIndexed = Math.Min(minIndexed, (long)cycle.IndexedBlocks(subset[k]) * cycle.BlockTokens(subset[k]));
+                }
+            }
+        }
+
         var maxKnown = 0.0;
         var anyUnknown = false;
         for (var k = 0; k < subset.Length; k++)
@@ -221,7 +244,13 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
 
             var backlog = Options.BacklogPrefillFactor * minQueueKnown * (uncached + pending);
             var stale = scores[k];
-            var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale;
+            var footprint = 0.0;
+            if (Options.CacheBalanceFactor > 0 && metrics.NumBlocks is > 0 and var capacityBlocks && metrics.BlockSize is > 0 and var capacityBlockTokens)
+            {
+                var fuller = ((long)cycle.IndexedBlocks(i) * cycle.BlockTokens(i)) - minIndexed;
+                footprint = Options.CacheBalanceFactor * uncached * fuller / ((double)capacityBlocks * capacityBlockTokens);
+            }
+            var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale + footprint;
             scores[k] = cost;
             maxKnown = Math.Max(maxKnown, cost);
         }
