@@ -46,7 +46,7 @@ internal sealed record PrefillCostOptions
     /// prefix less recently: a prefix keeps one current home, so copies left behind by a spill stop being fed
     /// and age out of the KV cache instead of splitting the group's traffic and memory for good.
     /// </summary>
-    public double StaleHolderFactor { get; init; } = 0.5;
+    public double StaleHolderFactor { get; init; } = 2;
 
     /// <summary>
     /// Surcharge on the tokens a request adds to an endpoint's cache, per full cache of footprint that endpoint holds
@@ -55,6 +55,21 @@ internal sealed record PrefillCostOptions
     /// first sight; a hit adds few tokens and is barely touched. 0 turns it off.
     /// </summary>
     public double CacheBalanceFactor { get; init; } = 4;
+
+    /// <summary>
+    /// Effective KV usage a candidate may reach, counting the copy a request would start there, when another
+    /// candidate holds more of the prompt (a spill target): above it the copy costs
+    /// <see cref="SpillTargetRoomPenalty"/> queued requests, so a prefix moves only to a server with room for it and
+    /// otherwise queues at home. Above 1 turns it off. Where every server is near its memory limit, a copy pushes
+    /// its target into preemption and the spill spirals (docs/benchmarks.md, closed loop).
+    /// </summary>
+    public double SpillTargetKvLimit { get; init; } = 0.96;
+
+    /// <summary>A copy's KV working set, in multiples of the tokens it adds (the prefix plus the group's requests that follow it).</summary>
+    public double SpillTargetWorkingSetFactor { get; init; } = 2;
+
+    /// <summary>Cost of a copy into a target without room, in queued requests (each <see cref="WaitingRequestFactor"/> prompts).</summary>
+    public double SpillTargetRoomPenalty { get; init; } = 8;
 
     /// <summary>Within the tolerance, each waiting request weighs like this many running ones (tie-break).</summary>
     public double QueueTieWeight { get; init; } = 1.0;
@@ -105,12 +120,14 @@ internal sealed record PrefillCostOptions
 ///         + (R + E + Q) x 16 x steps                 tie-break: decode load slows every step of our prefill
 ///         + 64 x N x min(N / freeKvTokens, 4)        KV: a miss where memory is short preempts or blocks the queue
 ///         + 4 x U x (F - minF) / capacity             cache room: F = tokens the prefix index lists on e
+///         + 8 x 2 x avgPrompt if e matches less than another candidate and kv(e) + 2 x U / capacity > 0.96
+///                                                     spill-target room: a copy goes only where it fits
 ///         + LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
 /// </code>
 /// Near its memory limit (effective KV >= 0.9) an endpoint's tolerance is a bound on its load instead (consistent
 /// hashing with bounded loads): L(e) = W + R + E may reach (1 + 0.05) x mean L (this request included) + 2 + 4 x w,
 /// and each request past that costs two average prompts. Among holders that match equally far, all but the one that
-/// received the prefix last cost half an average prompt more, so a spilled prefix moves home rather than splitting.
+/// received the prefix last cost two average prompts more, so a spilled prefix moves home rather than splitting.
 /// Within the tolerance the endpoint holding the longest prefix wins; past it, each extra queued request costs two
 /// average prompts, so the request spills, to the next-best prefix holder first (its uncached tokens are fewer),
 /// and to endpoints with free KV memory. Because the tolerance grows with the others' queues, a saturated cluster
@@ -196,6 +213,15 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             }
         }
 
+        var deepestMatch = 0;
+        if (Options.SpillTargetKvLimit <= 1)
+        {
+            for (var k = 0; k < subset.Length; k++)
+            {
+                deepestMatch = Math.Max(deepestMatch, cycle.MatchedBlocks(subset[k]));
+            }
+        }
+
         var maxKnown = 0.0;
         var anyUnknown = false;
         for (var k = 0; k < subset.Length; k++)
@@ -250,7 +276,14 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
                 var fuller = ((long)cycle.IndexedBlocks(i) * cycle.BlockTokens(i)) - minIndexed;
                 footprint = Options.CacheBalanceFactor * uncached * fuller / ((double)capacityBlocks * capacityBlockTokens);
             }
-            var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale + footprint;
+            var room = 0.0;
+            if (deepestMatch > 0 && cycle.MatchedBlocks(i) < deepestMatch && metrics.NumBlocks is > 0 and var roomBlocks && metrics.BlockSize is > 0 and var roomBlockTokens)
+            {
+                var after = cycle.EffectiveKvUsage(i) + (Options.SpillTargetWorkingSetFactor * uncached / ((double)roomBlocks * roomBlockTokens));
+                room = after > Options.SpillTargetKvLimit ? Options.SpillTargetRoomPenalty * waitTokens : 0;
+            }
+
+            var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale + footprint + room;
             scores[k] = cost;
             maxKnown = Math.Max(maxKnown, cost);
         }
