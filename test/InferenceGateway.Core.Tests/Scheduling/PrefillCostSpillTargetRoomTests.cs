@@ -7,8 +7,8 @@ using static InferenceGateway.Core.Tests.Scheduling.SchedulingTestData;
 namespace InferenceGateway.Core.Tests.Scheduling;
 
 /// <summary>
-/// The spill-target room rule (<c>spillTargetKvLimit</c>, 0.96): a copy of a prefix goes only to an endpoint whose
-/// effective KV plus the copy's working set (2 x the tokens it adds) stays under the limit.
+/// The optional spill-target room rule (<c>spillTargetKvLimit</c>, off by default; tested at 0.96): a copy of a prefix
+/// goes only to an endpoint whose effective KV plus the copy's working set (2 x the tokens it adds) stays under the limit.
 /// </summary>
 public class PrefillCostSpillTargetRoomTests
 {
@@ -19,6 +19,8 @@ public class PrefillCostSpillTargetRoomTests
     private const int BlockSize = 16;
 
     private static readonly string Prompt = Text(41, Blocks * 64);
+
+    private static readonly PrefillCostOptions WithLimit = new() { SpillTargetKvLimit = 0.96 };
 
     private static PrefixCacheIndex IndexWith(int pod)
     {
@@ -42,21 +44,21 @@ public class PrefillCostSpillTargetRoomTests
     public void Score_HolderAboveTheLoadBoundNoTargetHasRoom_QueuesAtHomeWithTheLimit()
     {
         // The holder (2) has 25 waiting at 94 % KV, above the bounded load; every other endpoint is at 94 %, and a
-        // copy there would reach 97 %, above the default limit of 96 %: the request stays with the holder.
+        // copy there would reach 97 %, above a limit of 96 %: the request stays with the holder.
         var index = IndexWith(2);
         EndpointCandidate[] candidates = [Sized(1, 0, 0.94), Sized(2, 25, 0.94), Sized(3, 0, 0.94), Sized(4, 0, 0.94)];
 
-        Assert.Equal(1, Best(new PrefillCostOptions(), index, candidates));
+        Assert.Equal(1, Best(WithLimit, index, candidates));
     }
 
     [Fact]
     public void Score_HolderAboveTheLoadBoundNoTargetHasRoom_SpillsWithoutTheLimit()
     {
-        // The same cluster with the rule off (a limit above 1): the bounded load spills.
+        // The same cluster with the rule off (the default): the bounded load spills.
         var index = IndexWith(2);
         EndpointCandidate[] candidates = [Sized(1, 0, 0.94), Sized(2, 25, 0.94), Sized(3, 0, 0.94), Sized(4, 0, 0.94)];
 
-        Assert.NotEqual(1, Best(new PrefillCostOptions { SpillTargetKvLimit = 2 }, index, candidates));
+        Assert.NotEqual(1, Best(new PrefillCostOptions(), index, candidates));
     }
 
     [Fact]
@@ -66,7 +68,7 @@ public class PrefillCostSpillTargetRoomTests
         var index = IndexWith(2);
         EndpointCandidate[] candidates = [Sized(1, 0, 0.94), Sized(2, 25, 0.94), Sized(3, 0, 0.94), Sized(4, 0, 0.80)];
 
-        Assert.Equal(3, Best(new PrefillCostOptions(), index, candidates));
+        Assert.Equal(3, Best(WithLimit, index, candidates));
     }
 
     [Fact]
@@ -80,6 +82,6 @@ public class PrefillCostSpillTargetRoomTests
         index.Record(hashes.AsSpan(0, 280), Ep(3).Address, NumBlocks);
         EndpointCandidate[] candidates = [Sized(1, 0, 0.94), Sized(2, 25, 0.94), Sized(3, 0, 0.94), Sized(4, 0, 0.94)];
 
-        Assert.Equal(2, Best(new PrefillCostOptions(), index, candidates));
+        Assert.Equal(2, Best(WithLimit, index, candidates));
     }
 }
