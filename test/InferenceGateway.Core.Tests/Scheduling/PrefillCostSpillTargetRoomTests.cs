@@ -84,4 +84,43 @@ public class PrefillCostSpillTargetRoomTests
 
         Assert.Equal(2, Best(WithLimit, index, candidates));
     }
+
+    [Fact]
+    public void Parse_SpillTargetParameters_ReachTheScorerAndKeepTheHolder()
+    {
+        const string Yaml = """
+            apiVersion: inference.networking.x-k8s.io/v1alpha1
+            kind: EndpointPickerConfig
+            plugins:
+            - type: prefill-cost-scorer
+              parameters:
+                spillTargetKvLimit: 0.96
+                spillTargetWorkingSetFactor: 3
+                spillTargetRoomPenalty: 10
+            - type: max-score-picker
+            schedulingProfiles:
+            - name: room
+              plugins:
+              - pluginRef: prefill-cost-scorer
+              - pluginRef: max-score-picker
+            """;
+        var scheduler = SchedulerFactory.FromYaml(Yaml, new SchedulerOptions { Profile = "room" }, new Random(1));
+        var scorer = Assert.IsType<PrefillCostScorer>(Assert.Single(scheduler.Profile.Scorers).Scorer);
+        var index = IndexWith(2);
+        EndpointCandidate[] candidates = [Sized(1, 0, 0.94), Sized(2, 25, 0.94), Sized(3, 0, 0.94), Sized(4, 0, 0.94)];
+
+        var scores = Score(scorer, Request(prompt: Prompt), index, candidates);
+
+        Assert.Equal((0.96, 3.0, 10.0), (scorer.Options.SpillTargetKvLimit, scorer.Options.SpillTargetWorkingSetFactor, scorer.Options.SpillTargetRoomPenalty));
+        Assert.Equal(1, Array.IndexOf(scores, scores.Max()));
+    }
+
+    [Fact]
+    public void Defaults_SpillTargetKvLimit_IsOffInTheDefaultProfile()
+    {
+        var scheduler = Build(BuiltInProfiles.Default);
+        var scorer = Assert.IsType<PrefillCostScorer>(Assert.Single(scheduler.Profile.Scorers).Scorer);
+
+        Assert.True(scorer.Options.SpillTargetKvLimit > 1);
+    }
 }
