@@ -56,6 +56,23 @@ internal sealed record PrefillCostOptions
     /// </summary>
     public double CacheBalanceFactor { get; init; } = 4;
 
+    /// <summary>
+    /// Effective KV usage a candidate may reach, counting the copy a request would start there, when another
+    /// candidate holds more of the prompt (a spill target): above it the copy costs
+    /// <see cref="SpillTargetRoomPenalty"/> queued requests, so a prefix moves only to a server with room for it and
+    /// otherwise queues at home. Above 1 (default) turns it off. Where every server is near its memory limit, a copy
+    /// pushes its target into preemption and the spill spirals; with 0.96 and <see cref="StaleHolderFactor"/> 2, 11 of
+    /// 12 closed-loop seeds reach the floor, but a frozen-scrape prefix stream finds its prefix less often
+    /// (docs/benchmarks.md, closed loop), so it is not on by default.
+    /// </summary>
+    public double SpillTargetKvLimit { get; init; } = 2;
+
+    /// <summary>A copy's KV working set, in multiples of the tokens it adds (the prefix plus the group's requests that follow it).</summary>
+    public double SpillTargetWorkingSetFactor { get; init; } = 2;
+
+    /// <summary>Cost of a copy into a target without room, in queued requests (each <see cref="WaitingRequestFactor"/> prompts).</summary>
+    public double SpillTargetRoomPenalty { get; init; } = 8;
+
     /// <summary>Within the tolerance, each waiting request weighs like this many running ones (tie-break).</summary>
     public double QueueTieWeight { get; init; } = 1.0;
 
@@ -105,6 +122,8 @@ internal sealed record PrefillCostOptions
 ///         + (R + E + Q) x 16 x steps                 tie-break: decode load slows every step of our prefill
 ///         + 64 x N x min(N / freeKvTokens, 4)        KV: a miss where memory is short preempts or blocks the queue
 ///         + 4 x U x (F - minF) / capacity             cache room: F = tokens the prefix index lists on e
+///         + 8 x 2 x avgPrompt if e matches less than another candidate and kv(e) + 2 x U / capacity > limit
+///                                                     spill-target room (optional, off): a copy goes only where it fits
 ///         + LoRA (0 active, 1024 loading, 2048 free slot, 2048 + a queued request if no slot)
 /// </code>
 /// Near its memory limit (effective KV >= 0.9) an endpoint's tolerance is a bound on its load instead (consistent
@@ -196,6 +215,15 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             }
         }
 
+        var deepestMatch = 0;
+        if (Options.SpillTargetKvLimit <= 1)
+        {
+            for (var k = 0; k < subset.Length; k++)
+            {
+                deepestMatch = Math.Max(deepestMatch, cycle.MatchedBlocks(subset[k]));
+            }
+        }
+
         var maxKnown = 0.0;
         var anyUnknown = false;
         for (var k = 0; k < subset.Length; k++)
@@ -250,7 +278,14 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
                 var fuller = ((long)cycle.IndexedBlocks(i) * cycle.BlockTokens(i)) - minIndexed;
                 footprint = Options.CacheBalanceFactor * uncached * fuller / ((double)capacityBlocks * capacityBlockTokens);
             }
-            var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale + footprint;
+            var room = 0.0;
+            if (deepestMatch > 0 && cycle.MatchedBlocks(i) < deepestMatch && metrics.NumBlocks is > 0 and var roomBlocks && metrics.BlockSize is > 0 and var roomBlockTokens)
+            {
+                var after = cycle.EffectiveKvUsage(i) + (Options.SpillTargetWorkingSetFactor * uncached / ((double)roomBlocks * roomBlockTokens));
+                room = after > Options.SpillTargetKvLimit ? Options.SpillTargetRoomPenalty * waitTokens : 0;
+            }
+
+            var cost = uncached + pending + backlog + spill + decodeLoad + kvPressure + lora + stale + footprint + room;
             scores[k] = cost;
             maxKnown = Math.Max(maxKnown, cost);
         }
