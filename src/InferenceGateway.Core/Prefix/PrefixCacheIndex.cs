@@ -27,6 +27,9 @@ internal sealed class PrefixCacheIndex
     private const int SlotBytes = 16;
     private const ulong Fibonacci = 0x9E3779B97F4A7C15UL;
 
+    // Blocks read ahead at a time: enough misses in flight, few enough lines (about 3 per block) to stay in L2.
+    private const int PrefetchBlocks = 256;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, int> _endpointIds = new(StringComparer.Ordinal);
     private readonly Stack<int> _freeEndpointIds = new();
@@ -217,9 +220,13 @@ internal sealed class PrefixCacheIndex
             var id = GetOrAddEndpoint(address);
             var now = ++_clock;
             _endpoints[id].Capacity = capacity;
-            Prefetch(hashes, id);
             for (var block = hashes.Length - 1; block >= 0; block--)
             {
+                if (((hashes.Length - 1 - block) & (PrefetchBlocks - 1)) == 0)
+                {
+                    Prefetch(hashes[Math.Max(0, block + 1 - PrefetchBlocks)..(block + 1)], id);
+                }
+
                 var hash = hashes[block];
 
                 // One probe finds the hash's holders; the endpoint's own node, if any, is among them.
