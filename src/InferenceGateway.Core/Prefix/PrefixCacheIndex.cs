@@ -51,6 +51,7 @@ internal sealed class PrefixCacheIndex
     private Slot[] _slots = NewSlots(64);
     private int _slotShift = 64 - 6;
     private int _slotsUsed;
+    private long _slotVersion;
 
     // Keeps Prefetch's reads from being optimised away.
     private ulong _prefetchSink;
@@ -220,17 +221,23 @@ internal sealed class PrefixCacheIndex
             var id = GetOrAddEndpoint(address);
             var now = ++_clock;
             _endpoints[id].Capacity = capacity;
+            Span<int> ahead = stackalloc int[PrefetchBlocks];
+            var aheadFrom = 0;
+            var aheadVersion = -1L;
             for (var block = hashes.Length - 1; block >= 0; block--)
             {
                 if (((hashes.Length - 1 - block) & (PrefetchBlocks - 1)) == 0)
                 {
-                    Prefetch(hashes[Math.Max(0, block + 1 - PrefetchBlocks)..(block + 1)], id);
+                    aheadFrom = Math.Max(0, block + 1 - PrefetchBlocks);
+                    Prefetch(hashes[aheadFrom..(block + 1)], id, ahead);
+                    aheadVersion = _slotVersion;
                 }
 
                 var hash = hashes[block];
 
-                // One probe finds the hash's holders; the endpoint's own node, if any, is among them.
-                var at = FindSlot(hash);
+                // One probe finds the hash's holders (the read-ahead's, while no slot has moved since); the
+                // endpoint's own node, if any, is among them.
+                var at = aheadVersion == _slotVersion ? ahead[block - aheadFrom] : FindSlot(hash);
                 if (at >= 0 && TouchOwn(at, id, now))
                 {
                     continue;
@@ -379,15 +386,18 @@ internal sealed class PrefixCacheIndex
     /// Reads ahead what the insert loop will touch, so the cache misses overlap instead of queueing one by one: the
     /// table slots of the prompt's hashes (independent probes) and, for the evictions the prompt will cause at
     /// least, the endpoint's LRU tail nodes and their hashes' slots (one dependent chain, the slots off it). Pure
-    /// reads: nothing the index does depends on them. A held prompt costs one extra probe per block, in cache.
+    /// reads, except that the probes' results go to <paramref name="found"/> for the insert loop to reuse while
+    /// no slot moves (a held prompt is then probed once).
     /// </summary>
-    private void Prefetch(ReadOnlySpan<ulong> hashes, int id)
+    private void Prefetch(ReadOnlySpan<ulong> hashes, int id, Span<int> found)
     {
         // Hashes no endpoint holds are certainly new here (a lower bound: ones only others hold are new too).
         var likelyNew = 0;
         for (var i = 0; i < hashes.Length; i++)
         {
-            likelyNew += FindSlot(hashes[i]) < 0 ? 1 : 0;
+            var at = FindSlot(hashes[i]);
+            found[i] = at;
+            likelyNew += at < 0 ? 1 : 0;
         }
 
         var slots = _slots;
@@ -440,6 +450,7 @@ internal sealed class PrefixCacheIndex
     {
         _slots[at] = new Slot { Key = hash, Head = head };
         _slotsUsed++;
+        _slotVersion++;
         if (_slotsUsed > (_slots.Length >> 2) * 3)
         {
             GrowSlots();
@@ -479,6 +490,7 @@ internal sealed class PrefixCacheIndex
 
         slots[hole].Head = None;
         _slotsUsed--;
+        _slotVersion++;
     }
 
     /// <summary>Refreshes the endpoint's node in the holder chain of slot <paramref name="at"/>, if it has one.</summary>
