@@ -13,7 +13,9 @@ namespace InferenceGateway.Perf;
 /// The prefix index at realistic occupancy: every endpoint at its capacity (31,250 blocks, the default), filled
 /// first with blocks of its own conversations, then with 150 shared prefixes of 2,048 blocks, each on a home
 /// endpoint and a third of them also on a second one (spill); the LRU trims the oldest. Match and Record of a
-/// prompt of <see cref="Blocks"/> blocks, as one pick does them under the index's lock.
+/// prompt of <see cref="Blocks"/> blocks, as one pick does them under the index's lock. <see cref="Index"/> picks the
+/// implementation: <c>New</c> is <see cref="PrefixCacheIndex"/>, <c>Baseline</c> the frozen copy of it before the
+/// node-struct / open-addressing rewrite (<see cref="PrefixCacheIndexBaseline"/>), so both are measured in one run.
 /// </summary>
 [MemoryDiagnoser]
 [MedianColumn]
@@ -23,7 +25,8 @@ public class PrefixIndexBenchmarks
     private const int SharedPrefixes = 150;
     private const int PrefixBlocks = 2_048;
 
-    private PrefixCacheIndex _index = null!;
+    private PrefixCacheIndex? _index;
+    private PrefixCacheIndexBaseline? _baseline;
     private EndpointCandidate[] _candidates = [];
     private int[] _group = [];
     private int[] _matched = [];
@@ -40,27 +43,31 @@ public class PrefixIndexBenchmarks
     [Params(8, 64)]
     public int Endpoints { get; set; }
 
+    [Params("Baseline", "New")]
+    public string Index { get; set; } = "New";
+
     [GlobalSetup]
     public void Setup()
     {
         var random = new Random(1);
-        _index = new PrefixCacheIndex(new PrefixCacheOptions());
+        _index = Index == "New" ? new PrefixCacheIndex(new PrefixCacheOptions()) : null;
+        _baseline = Index == "Baseline" ? new PrefixCacheIndexBaseline(new PrefixCacheOptions()) : null;
         _candidates = Candidates(Endpoints, random, Capacity);
         var filler = new ulong[Capacity];
         foreach (var candidate in _candidates)
         {
             Fill(random, filler);
-            _index.Record(filler, candidate.Endpoint.Address, Capacity);
+            Record(filler, candidate.Endpoint.Address);
         }
 
         var prefix = new ulong[PrefixBlocks];
         for (var p = 0; p < SharedPrefixes; p++)
         {
             Fill(random, prefix);
-            _index.Record(prefix, _candidates[p % Endpoints].Endpoint.Address, Capacity);
+            Record(prefix, _candidates[p % Endpoints].Endpoint.Address);
             if (p % 3 == 2)
             {
-                _index.Record(prefix, _candidates[(p + 1) % Endpoints].Endpoint.Address, Capacity);
+                Record(prefix, _candidates[(p + 1) % Endpoints].Endpoint.Address);
             }
         }
 
@@ -79,13 +86,21 @@ public class PrefixIndexBenchmarks
     [Benchmark(Baseline = true)]
     public int Match_SharedPrefix()
     {
-        _index.Match(_hit, _candidates, _group, _matched, _lastPlaced);
+        if (_index is not null)
+        {
+            _index.Match(_hit, _candidates, _group, _matched, _lastPlaced);
+        }
+        else
+        {
+            _baseline!.Match(_hit, _candidates, _group, _matched, _lastPlaced);
+        }
+
         return _matched[(SharedPrefixes - 1) % Endpoints];
     }
 
     /// <summary>Recording a prompt the endpoint already holds: every block found and moved to the LRU's front.</summary>
     [Benchmark]
-    public void Record_HeldPrefix() => _index.Record(_hit, _hitHome, Capacity);
+    public void Record_HeldPrefix() => Record(_hit, _hitHome);
 
     /// <summary>
     /// Recording a prompt nobody holds on an endpoint at capacity: every block inserted and one old block evicted
@@ -103,7 +118,7 @@ public class PrefixIndexBenchmarks
         _freshCounter = state;
         var endpoint = _nextEndpoint;
         _nextEndpoint = (endpoint + 1) % Endpoints;
-        _index.Record(_fresh, _candidates[endpoint].Endpoint.Address, Capacity);
+        Record(_fresh, _candidates[endpoint].Endpoint.Address);
     }
 
     internal static EndpointCandidate[] Candidates(int count, Random random, int numBlocks)
@@ -133,6 +148,18 @@ public class PrefixIndexBenchmarks
         for (var i = 0; i < hashes.Length; i++)
         {
             hashes[i] = (ulong)random.NextInt64();
+        }
+    }
+
+    private void Record(ulong[] hashes, string address)
+    {
+        if (_index is not null)
+        {
+            _index.Record(hashes, address, Capacity);
+        }
+        else
+        {
+            _baseline!.Record(hashes, address, Capacity);
         }
     }
 
@@ -169,6 +196,9 @@ public class SchedulerPrefixBenchmarks
 
     [Params(8, 64)]
     public int Endpoints { get; set; }
+
+    [Params("Baseline", "New")]
+    public string Index { get; set; } = "New";
 
     [GlobalSetup]
     public void Setup()

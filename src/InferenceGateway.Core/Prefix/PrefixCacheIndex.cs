@@ -13,32 +13,48 @@ namespace InferenceGateway.Core.Prefix;
 /// (<see cref="PrefixCacheOptions.MaxTotalEntries"/>; past it an insert evicts the inserting endpoint's oldest
 /// entry when it holds at least its fair share, else the biggest endpoint's). One short lock guards everything: a match is a few hundred dictionary
 /// lookups, cheaper than any finer-grained scheme would make it.
+/// <para>
+/// Layout for memory latency (at capacity an index of millions of entries lives outside the CPU caches, so each
+/// unrelated memory access is a cache miss): a node's fields sit together in one struct, the hash -> first holder
+/// map is an open-addressing table whose slot holds key and value (one probe, usually one cache line), and the
+/// holder chain is doubly linked, so evicting a node that is not the chain's head touches no map at all.
+/// </para>
 /// </remarks>
 internal sealed class PrefixCacheIndex
 {
     private const int None = -1;
+    private const int NodeBytes = 40;
+    private const int SlotBytes = 16;
+    private const ulong Fibonacci = 0x9E3779B97F4A7C15UL;
+
+    // Blocks read ahead at a time: enough misses in flight, few enough lines (about 3 per block) to stay in L2.
+    private const int PrefetchBlocks = 256;
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<ulong, int> _holders = [];
     private readonly Dictionary<string, int> _endpointIds = new(StringComparer.Ordinal);
     private readonly Stack<int> _freeEndpointIds = new();
     private readonly int _maxTotalEntries;
     private EndpointSlot[] _endpoints = new EndpointSlot[8];
     private int _endpointCount;
 
-    // Nodes: one per (block hash, endpoint). Linked twice: the endpoint's LRU list (_prev/_next, most recent at
-    // Head) and the chain of endpoints holding the same hash (_nextHolder).
-    private ulong[] _hash = new ulong[64];
-    private int[] _owner = new int[64];
-    private int[] _prev = new int[64];
-    private int[] _next = new int[64];
-    private int[] _nextHolder = new int[64];
-    private long[] _touched = new long[64];
+    // Nodes: one per (block hash, endpoint). Linked twice: the endpoint's LRU list (Prev/Next, most recent at
+    // Head) and the chain of endpoints holding the same hash (PrevHolder/NextHolder, first holder in the table).
+    private Node[] _nodes = new Node[64];
     private int _nodeHighWater;
     private int _freeNode = None;
     private int _entries;
     private long _stamp;
     private long _clock;
+
+    // Hash -> first holder node: linear probing over a power-of-two table, backward-shift deletion (no tombstones),
+    // at most 3/4 full. Head == None marks an empty slot.
+    private Slot[] _slots = NewSlots(64);
+    private int _slotShift = 64 - 6;
+    private int _slotsUsed;
+    private long _slotVersion;
+
+    // Keeps Prefetch's reads from being optimised away.
+    private ulong _prefetchSink;
 
     public PrefixCacheIndex(PrefixCacheOptions options)
     {
@@ -81,7 +97,7 @@ internal sealed class PrefixCacheIndex
         {
             lock (_gate)
             {
-                return ((long)_hash.Length * 32) + ((long)_holders.Count * 28) + ((long)_endpoints.Length * 48);
+                return ((long)_nodes.Length * NodeBytes) + ((long)_slots.Length * SlotBytes) + ((long)_endpoints.Length * 48);
             }
         }
     }
@@ -156,21 +172,23 @@ internal sealed class PrefixCacheIndex
 
             for (var block = 0; block < hashes.Length; block++)
             {
-                if (!_holders.TryGetValue(hashes[block], out var node))
+                var at = FindSlot(hashes[block]);
+                if (at < 0)
                 {
                     return;
                 }
 
                 var advanced = 0;
-                for (; node != None; node = _nextHolder[node])
+                for (var node = _slots[at].Head; node != None; node = _nodes[node].NextHolder)
                 {
-                    ref var slot = ref _endpoints[_owner[node]];
+                    ref var n = ref _nodes[node];
+                    ref var slot = ref _endpoints[n.Owner];
                     if (slot.Stamp == stamp && matchedBlocks[slot.Candidate] == block)
                     {
                         matchedBlocks[slot.Candidate] = block + 1;
                         if (withRecency)
                         {
-                            lastPlaced[slot.Candidate] = _touched[node];
+                            lastPlaced[slot.Candidate] = n.Touched;
                         }
 
                         advanced++;
@@ -203,20 +221,33 @@ internal sealed class PrefixCacheIndex
             var id = GetOrAddEndpoint(address);
             var now = ++_clock;
             _endpoints[id].Capacity = capacity;
+            Span<int> ahead = stackalloc int[PrefetchBlocks];
+            var aheadFrom = 0;
+            var aheadVersion = -1L;
             for (var block = hashes.Length - 1; block >= 0; block--)
             {
-                var hash = hashes[block];
-                var existing = FindNode(hash, id);
-                if (existing != None)
+                if (((hashes.Length - 1 - block) & (PrefetchBlocks - 1)) == 0)
                 {
-                    _touched[existing] = now;
-                    MoveToFront(id, existing);
+                    aheadFrom = Math.Max(0, block + 1 - PrefetchBlocks);
+                    Prefetch(hashes[aheadFrom..(block + 1)], id, ahead);
+                    aheadVersion = _slotVersion;
+                }
+
+                var hash = hashes[block];
+
+                // One probe finds the hash's holders (the read-ahead's, while no slot has moved since); the
+                // endpoint's own node, if any, is among them.
+                var at = aheadVersion == _slotVersion ? ahead[block - aheadFrom] : FindSlot(hash);
+                if (at >= 0 && TouchOwn(at, id, now))
+                {
                     continue;
                 }
 
+                var evicted = false;
                 while (_endpoints[id].Count >= _endpoints[id].Capacity)
                 {
                     EvictOldest(id);
+                    evicted = true;
                 }
 
                 if (_entries >= _maxTotalEntries)
@@ -226,15 +257,35 @@ internal sealed class PrefixCacheIndex
                     var endpoints = Math.Max(1, _endpointIds.Count);
                     var fairShare = (int)(((long)_maxTotalEntries + endpoints - 1) / endpoints);
                     EvictOldest(_endpoints[id].Count >= Math.Max(1, fairShare) ? id : LargestEndpoint());
+                    evicted = true;
+                }
+
+                if (evicted)
+                {
+                    // An eviction may have emptied this hash's slot or shifted slots back; probe again (the lines
+                    // are in cache by now).
+                    at = FindSlot(hash);
                 }
 
                 var node = AllocateNode();
-                _hash[node] = hash;
-                _owner[node] = id;
-                _touched[node] = now;
-                ref var head = ref CollectionsMarshal.GetValueRefOrAddDefault(_holders, hash, out var exists);
-                _nextHolder[node] = exists ? head : None;
-                head = node;
+                ref var n = ref _nodes[node];
+                n.Hash = hash;
+                n.Owner = id;
+                n.Touched = now;
+                n.PrevHolder = None;
+                if (at >= 0)
+                {
+                    ref var head = ref _slots[at].Head;
+                    n.NextHolder = head;
+                    _nodes[head].PrevHolder = node;
+                    head = node;
+                }
+                else
+                {
+                    n.NextHolder = None;
+                    AddSlot(~at, hash, node);
+                }
+
                 PushFront(id, node);
                 _entries++;
             }
@@ -257,7 +308,7 @@ internal sealed class PrefixCacheIndex
 
             // The LRU list is in placement order (a Record stamps and moves to front), so the tail is the oldest.
             var dropped = 0;
-            for (var node = _endpoints[id].Tail; node != None && _touched[node] <= placedAtOrBefore; node = _endpoints[id].Tail)
+            for (var node = _endpoints[id].Tail; node != None && _nodes[node].Touched <= placedAtOrBefore; node = _endpoints[id].Tail)
             {
                 EvictOldest(id);
                 dropped++;
@@ -331,22 +382,131 @@ internal sealed class PrefixCacheIndex
         return id;
     }
 
-    private int FindNode(ulong hash, int owner)
+    /// <summary>
+    /// Reads ahead what the insert loop will touch, so the cache misses overlap instead of queueing one by one: the
+    /// table slots of the prompt's hashes (independent probes) and, for the evictions the prompt will cause at
+    /// least, the endpoint's LRU tail nodes and their hashes' slots (one dependent chain, the slots off it). Pure
+    /// reads, except that the probes' results go to <paramref name="found"/> for the insert loop to reuse while
+    /// no slot moves (a held prompt is then probed once).
+    /// </summary>
+    private void Prefetch(ReadOnlySpan<ulong> hashes, int id, Span<int> found)
     {
-        if (!_holders.TryGetValue(hash, out var node))
+        // Hashes no endpoint holds are certainly new here (a lower bound: ones only others hold are new too).
+        var likelyNew = 0;
+        for (var i = 0; i < hashes.Length; i++)
         {
-            return None;
+            var at = FindSlot(hashes[i]);
+            found[i] = at;
+            likelyNew += at < 0 ? 1 : 0;
         }
 
-        for (; node != None; node = _nextHolder[node])
+        var slots = _slots;
+        var shift = _slotShift;
+        var sink = 0UL;
+
+        ref var endpoint = ref _endpoints[id];
+        var evictions = Math.Min(endpoint.Count, endpoint.Count + likelyNew - endpoint.Capacity);
+        for (var node = endpoint.Tail; evictions > 0 && node != None; evictions--)
         {
-            if (_owner[node] == owner)
+            ref var n = ref _nodes[node];
+            sink ^= slots[(int)((n.Hash * Fibonacci) >> shift)].Key;
+            node = n.Prev;
+        }
+
+        _prefetchSink = sink;
+    }
+
+    private static Slot[] NewSlots(int length)
+    {
+        var slots = new Slot[length];
+        slots.AsSpan().Fill(new Slot { Head = None });
+        return slots;
+    }
+
+    /// <summary>The slot holding <paramref name="hash"/>, else the complement of the empty slot where it would go.</summary>
+    private int FindSlot(ulong hash)
+    {
+        var slots = _slots;
+        var mask = slots.Length - 1;
+        var i = (int)((hash * Fibonacci) >> _slotShift);
+        while (true)
+        {
+            ref var slot = ref slots[i];
+            if (slot.Head == None)
             {
-                return node;
+                return ~i;
+            }
+
+            if (slot.Key == hash)
+            {
+                return i;
+            }
+
+            i = (i + 1) & mask;
+        }
+    }
+
+    private void AddSlot(int at, ulong hash, int head)
+    {
+        _slots[at] = new Slot { Key = hash, Head = head };
+        _slotsUsed++;
+        _slotVersion++;
+        if (_slotsUsed > (_slots.Length >> 2) * 3)
+        {
+            GrowSlots();
+        }
+    }
+
+    private void GrowSlots()
+    {
+        var old = _slots;
+        _slots = NewSlots(old.Length * 2);
+        _slotShift--;
+        foreach (var slot in old)
+        {
+            if (slot.Head != None)
+            {
+                _slots[~FindSlot(slot.Key)] = slot;
+            }
+        }
+    }
+
+    private void RemoveSlot(int at)
+    {
+        // Backward shift: move later entries of the probe run into the hole unless that would put them before
+        // their home slot, so lookups never need tombstones.
+        var slots = _slots;
+        var mask = slots.Length - 1;
+        var hole = at;
+        for (var i = (at + 1) & mask; slots[i].Head != None; i = (i + 1) & mask)
+        {
+            var home = (int)((slots[i].Key * Fibonacci) >> _slotShift);
+            if (((i - home) & mask) >= ((i - hole) & mask))
+            {
+                slots[hole] = slots[i];
+                hole = i;
             }
         }
 
-        return None;
+        slots[hole].Head = None;
+        _slotsUsed--;
+        _slotVersion++;
+    }
+
+    /// <summary>Refreshes the endpoint's node in the holder chain of slot <paramref name="at"/>, if it has one.</summary>
+    private bool TouchOwn(int at, int owner, long now)
+    {
+        for (var node = _slots[at].Head; node != None; node = _nodes[node].NextHolder)
+        {
+            if (_nodes[node].Owner == owner)
+            {
+                _nodes[node].Touched = now;
+                MoveToFront(owner, node);
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private int LargestEndpoint()
@@ -366,11 +526,12 @@ internal sealed class PrefixCacheIndex
     private void PushFront(int id, int node)
     {
         ref var slot = ref _endpoints[id];
-        _prev[node] = None;
-        _next[node] = slot.Head;
+        ref var n = ref _nodes[node];
+        n.Prev = None;
+        n.Next = slot.Head;
         if (slot.Head != None)
         {
-            _prev[slot.Head] = node;
+            _nodes[slot.Head].Prev = node;
         }
 
         slot.Head = node;
@@ -385,11 +546,11 @@ internal sealed class PrefixCacheIndex
     private void Unlink(int id, int node)
     {
         ref var slot = ref _endpoints[id];
-        var prev = _prev[node];
-        var next = _next[node];
+        var prev = _nodes[node].Prev;
+        var next = _nodes[node].Next;
         if (prev != None)
         {
-            _next[prev] = next;
+            _nodes[prev].Next = next;
         }
         else
         {
@@ -398,7 +559,7 @@ internal sealed class PrefixCacheIndex
 
         if (next != None)
         {
-            _prev[next] = prev;
+            _nodes[next].Prev = prev;
         }
         else
         {
@@ -429,31 +590,31 @@ internal sealed class PrefixCacheIndex
 
         Unlink(id, node);
 
-        var hash = _hash[node];
-        ref var head = ref CollectionsMarshal.GetValueRefOrNullRef(_holders, hash);
-        if (head == node)
+        // Out of the holder chain: only the chain's head is referenced by the table.
+        ref var n = ref _nodes[node];
+        if (n.NextHolder != None)
         {
-            if (_nextHolder[node] == None)
-            {
-                _holders.Remove(hash);
-            }
-            else
-            {
-                head = _nextHolder[node];
-            }
+            _nodes[n.NextHolder].PrevHolder = n.PrevHolder;
+        }
+
+        if (n.PrevHolder != None)
+        {
+            _nodes[n.PrevHolder].NextHolder = n.NextHolder;
         }
         else
         {
-            var previous = head;
-            while (_nextHolder[previous] != node)
+            var at = FindSlot(n.Hash);
+            if (n.NextHolder == None)
             {
-                previous = _nextHolder[previous];
+                RemoveSlot(at);
             }
-
-            _nextHolder[previous] = _nextHolder[node];
+            else
+            {
+                _slots[at].Head = n.NextHolder;
+            }
         }
 
-        _next[node] = _freeNode;
+        n.Next = _freeNode;
         _freeNode = node;
         _entries--;
     }
@@ -463,19 +624,14 @@ internal sealed class PrefixCacheIndex
         if (_freeNode != None)
         {
             var node = _freeNode;
-            _freeNode = _next[node];
+            _freeNode = _nodes[node].Next;
             return node;
         }
 
-        if (_nodeHighWater == _hash.Length)
+        if (_nodeHighWater == _nodes.Length)
         {
-            var size = (int)Math.Min((long)_hash.Length * 2, Math.Max(_maxTotalEntries, 64));
-            Array.Resize(ref _hash, size);
-            Array.Resize(ref _owner, size);
-            Array.Resize(ref _prev, size);
-            Array.Resize(ref _next, size);
-            Array.Resize(ref _nextHolder, size);
-            Array.Resize(ref _touched, size);
+            var size = (int)Math.Min((long)_nodes.Length * 2, Math.Max(_maxTotalEntries, 64));
+            Array.Resize(ref _nodes, size);
         }
 
         return _nodeHighWater++;
@@ -489,5 +645,23 @@ internal sealed class PrefixCacheIndex
         public int Capacity;
         public long Stamp;
         public int Candidate;
+    }
+
+    // 40 bytes (NodeBytes): the fields one insert, eviction or match step reads, in one place.
+    private struct Node
+    {
+        public ulong Hash;
+        public long Touched;
+        public int Owner;
+        public int Prev;
+        public int Next;
+        public int PrevHolder;
+        public int NextHolder;
+    }
+
+    private struct Slot
+    {
+        public ulong Key;
+        public int Head;
     }
 }
