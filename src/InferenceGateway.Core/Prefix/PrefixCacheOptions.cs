@@ -16,7 +16,7 @@ public sealed class PrefixCacheOptions
     /// <summary>Block entries kept per endpoint when the engine does not report its number of KV blocks.</summary>
     public int DefaultCapacityPerEndpoint { get; set; } = 31_250;
 
-    /// <summary>Block entries kept over all endpoints together (about 40 bytes each): the memory bound.</summary>
+    /// <summary>Block entries kept over all endpoints together (about 60 bytes each: a 40-byte node and its share of the hash table): the memory bound.</summary>
     public int MaxTotalEntries { get; set; } = 4_000_000;
 
     internal void Validate()
