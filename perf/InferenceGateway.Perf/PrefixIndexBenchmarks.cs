@@ -197,9 +197,6 @@ public class SchedulerPrefixBenchmarks
     [Params(8, 64)]
     public int Endpoints { get; set; }
 
-    [Params("Baseline", "New")]
-    public string Index { get; set; } = "New";
-
     [GlobalSetup]
     public void Setup()
     {
@@ -248,17 +245,7 @@ public class SchedulerPrefixBenchmarks
     [Benchmark]
     public SchedulingResult Default_7200TokenSharedPrompt() => _scheduler.Schedule(_sharedPrompt, _candidates);
 
-    private static SchedulingRequest Request(string prompt) =>
-        new("bench", "llama", CriticalityBand.Default, Encoding.UTF8.GetBytes(prompt), prompt.Length / 4, 256, null);
+    private static SchedulingRequest Request(string prompt) => SchedulerBenchmarks.Request(prompt);
 
-    private static string Text(Random random, int length)
-    {
-        var chars = new char[length];
-        for (var i = 0; i < length; i++)
-        {
-            chars[i] = (char)('a' + random.Next(26));
-        }
-
-        return new string(chars);
-    }
+    private static string Text(Random random, int length) => SchedulerBenchmarks.Text(random, length);
 }

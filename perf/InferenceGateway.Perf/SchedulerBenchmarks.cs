@@ -83,10 +83,10 @@ public class SchedulerBenchmarks
     private static Scheduler Create(string profile) =>
         SchedulerBuilder.Build(new SchedulerOptions { Profile = profile }, new Random(2));
 
-    private static SchedulingRequest Request(string prompt) =>
+    internal static SchedulingRequest Request(string prompt) =>
         new("bench", "llama", CriticalityBand.Default, Encoding.UTF8.GetBytes(prompt), prompt.Length / 4, 256, null);
 
-    private static string Text(Random random, int length)
+    internal static string Text(Random random, int length)
     {
         var chars = new char[length];
         for (var i = 0; i < length; i++)

@@ -272,7 +272,8 @@ public sealed class SeedsTests : IDisposable
         var p90 = random.GetProperty("ttft_p90_ms");
         var expected = records.Where(r => r.Strategy == "random" && r.Stage is null).Select(r => r.TtftP90Ms).ToArray();
         Assert.Equal(expected, p90.GetProperty("values").EnumerateArray().Select(e => e.GetDouble()));
-        Assert.Equal(SeedDistributions.Median(expected), p90.GetProperty("median").GetDouble());
+        // Three seeds: the median is the middle value (computed here without the code under test).
+        Assert.Equal(expected.Order().ElementAt(1), p90.GetProperty("median").GetDouble());
         Assert.Equal(expected.Min(), p90.GetProperty("best").GetDouble());
         Assert.Equal(expected.Max(), p90.GetProperty("worst").GetDouble());
         foreach (var metric in new[] { "ttft_p99_ms", "output_tokens_per_second", "prefix_cache_hit_rate" })

@@ -131,19 +131,14 @@ internal static class SeedDistributions
             [.. values]);
     }
 
-    /// <summary>The middle value, or the mean of the two middle values of an even count; NaN when empty.</summary>
+    /// <summary>
+    /// The middle value, or the mean of the two middle values of an even count (the interpolated p50 of
+    /// <see cref="Percentiles"/>); NaN when empty.
+    /// </summary>
     public static double Median(IReadOnlyList<double> values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        if (values.Count == 0)
-        {
-            return double.NaN;
-        }
-
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+        return Percentiles.Compute(values.ToArray(), 50)[0];
     }
 
     private static MetricDistribution Of(SummaryRecord?[] row, IReadOnlyList<ulong> seeds, Func<SummaryRecord, double> metric, bool lowerIsBetter)

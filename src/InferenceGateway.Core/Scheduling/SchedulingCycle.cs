@@ -216,16 +216,12 @@ internal sealed class SchedulingCycle
     public double UncachedPromptTokens(int index)
     {
         EnsurePrefixMatches();
-        var matched = _matchedBlocks[index];
-        var bytes = Request.PromptBytes.Length;
-        if (matched == 0 || bytes == 0)
-        {
-            return PromptTokens;
-        }
-
-        var cachedFraction = Math.Min(1.0, (double)matched * _blockTokens[index] * PrefixHasher.BytesPerToken / bytes);
-        return PromptTokens * (1 - cachedFraction);
+        return _matchedBlocks[index] == 0 || Request.PromptBytes.IsEmpty ? PromptTokens : PromptTokens * (1 - CachedFraction(index));
     }
+
+    /// <summary>Share of the prompt's bytes the matched blocks cover, in [0, 1] (matches must be computed).</summary>
+    private double CachedFraction(int index) =>
+        Math.Min(1.0, (double)_matchedBlocks[index] * _blockTokens[index] * PrefixHasher.BytesPerToken / Request.PromptBytes.Length);
 
     /// <summary>Scratch of <paramref name="length"/> candidate indices owned by the caller until <see cref="PopIndices"/>.</summary>
     public Span<int> PushIndices(int length)
@@ -274,9 +270,7 @@ internal sealed class SchedulingCycle
             return null;
         }
 
-        var bytes = Request.PromptBytes.Length;
-        var fraction = Math.Min(1.0, (double)_matchedBlocks[index] * _blockTokens[index] * PrefixHasher.BytesPerToken / bytes);
-        return new CacheExpectation(_candidates[index].Endpoint.Address, fraction, _lastPlaced[index]);
+        return new CacheExpectation(_candidates[index].Endpoint.Address, CachedFraction(index), _lastPlaced[index]);
     }
 
     /// <summary>After the pick: the primary endpoint will hold this prompt's blocks.</summary>

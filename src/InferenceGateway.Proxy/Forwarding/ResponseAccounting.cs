@@ -19,7 +19,6 @@ internal sealed class ResponseAccounting : IDisposable
     private static readonly UsageParserLimits Limits = new(long.MaxValue, MaxCarryBytes, MaxCarryBytes);
 
     private BodyKind _kind;
-    private bool _started;
     private bool _firstContent;
     private UsageParser? _parser;
 
@@ -34,17 +33,12 @@ internal sealed class ResponseAccounting : IDisposable
         Sse,
     }
 
-    public bool Started => _started;
-
-    public bool FirstContentSeen => _firstContent;
-
     /// <summary>The usage the model server reported, once read.</summary>
     public TokenUsage? Usage => _parser?.Usage;
 
     /// <summary>Called with the response status and content type before the first body byte.</summary>
     public void Begin(int statusCode, string? contentType)
     {
-        _started = true;
         _parser?.Dispose();
         _parser = null;
         if (statusCode is < 200 or > 299)

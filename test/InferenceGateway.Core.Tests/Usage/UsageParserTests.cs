@@ -217,7 +217,8 @@ public sealed class UsageParserTests
     [Fact]
     public void Complete_JsonOverBodyCap_GivesUpWithoutThrowing()
     {
-        var limits = new UsageParserLimits(10, 10, 100);
+        // The token cap is roomy so only the body cap can stop the scan.
+        var limits = new UsageParserLimits(10, 1 << 16, 100);
 
         Assert.Null(ParseWhole(UsageBodyFormat.Json, """{"usage":{"prompt_tokens":1,"completion_tokens":1}}""", limits));
     }

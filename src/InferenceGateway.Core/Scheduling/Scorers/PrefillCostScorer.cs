@@ -198,8 +198,14 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
         var loadBound = known == 0 ? double.MaxValue
             : ((1 + Options.BoundedLoadEpsilon) * (sumQueue + sumRunning + 1) / known) + Options.BoundedLoadSlackRequests;
 
+        var deepestMatch = 0;
+        for (var k = 0; k < subset.Length; k++)
+        {
+            deepestMatch = Math.Max(deepestMatch, cycle.MatchedBlocks(subset[k]));
+        }
+
         // scores[k] holds the stale-holder cost until the loops below overwrite it with the score.
-        StaleHolderCosts(cycle, subset, Options.StaleHolderFactor * averagePrompt, scores);
+        StaleHolderCosts(cycle, subset, deepestMatch, Options.StaleHolderFactor * averagePrompt, scores);
 
         var minIndexed = long.MaxValue;
         if (Options.CacheBalanceFactor > 0)
@@ -215,15 +221,7 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             }
         }
 
-        var deepestMatch = 0;
-        if (Options.SpillTargetKvLimit <= 1)
-        {
-            for (var k = 0; k < subset.Length; k++)
-            {
-                deepestMatch = Math.Max(deepestMatch, cycle.MatchedBlocks(subset[k]));
-            }
-        }
-
+        var spillTargetRoom = Options.SpillTargetKvLimit <= 1;
         var maxKnown = 0.0;
         var anyUnknown = false;
         for (var k = 0; k < subset.Length; k++)
@@ -272,16 +270,18 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
 
             var backlog = Options.BacklogPrefillFactor * minQueueKnown * (uncached + pending);
             var stale = scores[k];
+            var capacity = KvCapacityTokens(metrics);
             var footprint = 0.0;
-            if (Options.CacheBalanceFactor > 0 && metrics.NumBlocks is > 0 and var capacityBlocks && metrics.BlockSize is > 0 and var capacityBlockTokens)
+            if (Options.CacheBalanceFactor > 0 && capacity > 0)
             {
                 var fuller = ((long)cycle.IndexedBlocks(i) * cycle.BlockTokens(i)) - minIndexed;
-                footprint = Options.CacheBalanceFactor * uncached * fuller / ((double)capacityBlocks * capacityBlockTokens);
+                footprint = Options.CacheBalanceFactor * uncached * fuller / capacity;
             }
+
             var room = 0.0;
-            if (deepestMatch > 0 && cycle.MatchedBlocks(i) < deepestMatch && metrics.NumBlocks is > 0 and var roomBlocks && metrics.BlockSize is > 0 and var roomBlockTokens)
+            if (spillTargetRoom && capacity > 0 && cycle.MatchedBlocks(i) < deepestMatch)
             {
-                var after = cycle.EffectiveKvUsage(i) + (Options.SpillTargetWorkingSetFactor * uncached / ((double)roomBlocks * roomBlockTokens));
+                var after = cycle.EffectiveKvUsage(i) + (Options.SpillTargetWorkingSetFactor * uncached / capacity);
                 room = after > Options.SpillTargetKvLimit ? Options.SpillTargetRoomPenalty * waitTokens : 0;
             }
 
@@ -320,14 +320,8 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
     /// holder of each matched depth is found first (scratch indexed by matched blocks), so this is one pass per
     /// candidate, not one per pair.
     /// </summary>
-    private static void StaleHolderCosts(SchedulingCycle cycle, ReadOnlySpan<int> subset, double staleTokens, Span<double> costs)
+    private static void StaleHolderCosts(SchedulingCycle cycle, ReadOnlySpan<int> subset, int deepest, double staleTokens, Span<double> costs)
     {
-        var deepest = 0;
-        for (var k = 0; k < subset.Length; k++)
-        {
-            deepest = Math.Max(deepest, cycle.MatchedBlocks(subset[k]));
-        }
-
         var latest = cycle.PushIndices(deepest + 1);
         try
         {
@@ -358,6 +352,10 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
             cycle.PopIndices();
         }
     }
+
+    /// <summary>The endpoint's KV cache size in tokens, 0 when the engine does not report it.</summary>
+    private static double KvCapacityTokens(EndpointMetrics metrics) =>
+        metrics.NumBlocks is > 0 and var blocks && metrics.BlockSize is > 0 and var blockSize ? (double)blocks * blockSize : 0;
 
     /// <summary>
     /// Memory pressure makes the blocks this request must allocate expensive, not the endpoint as such: a hit
