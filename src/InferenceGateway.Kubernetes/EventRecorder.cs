@@ -192,22 +192,24 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Sends are not cut off by the stop itself: what is in flight or still queued at shutdown (e.g. the
+        // "stopped leading" event) gets DrainTimeout more.
+        using var shutdown = new CancellationTokenSource();
+        using var registration = stoppingToken.Register(() => shutdown.CancelAfter(_options.DrainTimeout));
         try
         {
             await foreach (var pending in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                await SendAsync(pending, stoppingToken).ConfigureAwait(false);
+                await SendAsync(pending, shutdown.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
 
-        // What is still queued at shutdown (e.g. the "stopped leading" event) gets a short, bounded chance.
-        using var drain = new CancellationTokenSource(_options.DrainTimeout);
-        while (!drain.IsCancellationRequested && _queue.Reader.TryRead(out var pending))
+        while (!shutdown.IsCancellationRequested && _queue.Reader.TryRead(out var pending))
         {
-            await SendAsync(pending, drain.Token).ConfigureAwait(false);
+            await SendAsync(pending, shutdown.Token).ConfigureAwait(false);
         }
     }
 
