@@ -51,6 +51,8 @@ public sealed class KubernetesConfigurationSource : BackgroundService
     private int _reconcileCount;
     private long _signalSequence;
     private long _reconciledSequence;
+    private int _leadershipChanges;
+    private int _leadershipChangesSeen;
 
     internal KubernetesConfigurationSource(
         KubernetesSourceOptions options,
@@ -213,6 +215,7 @@ public sealed class KubernetesConfigurationSource : BackgroundService
 
     private void OnLeadershipChanged(bool isLeader)
     {
+        Interlocked.Increment(ref _leadershipChanges); // the next pass forgets the transitions it tracked
         if (isLeader)
         {
             Signal(); // a new leader checks every status at once
@@ -266,6 +269,15 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         _synced.TrySetResult();
         if (_events is not null)
         {
+            var changes = Volatile.Read(ref _leadershipChanges);
+            if (changes != _leadershipChangesSeen)
+            {
+                // Leadership went away (and maybe came back) since the last pass: another replica may have reported
+                // transitions meanwhile, so start again from what the objects say.
+                _leadershipChangesSeen = changes;
+                _events.Reset();
+            }
+
             if (_leadership.IsLeader)
             {
                 ReportTransitions(_events, pool, models, build);

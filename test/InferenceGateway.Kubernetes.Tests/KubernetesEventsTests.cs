@@ -351,6 +351,31 @@ public sealed class KubernetesEventsTests
         Assert.Equal(["replica-a"], poolEvents.Select(e => e["reportingInstance"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task LeadershipHandover_NewLeader_ReportsOnlyNewTransitions()
+    {
+        await using var cluster = await KubernetesTestCluster.StartAsync();
+        ApplyPoolAndPod(cluster, ready: "False");
+        var a = await cluster.StartReplicaAsync(cluster.Options("replica-a", leaderElection: true));
+        await Wait.UntilAsync(() => Condition(cluster, "inferencepools", PoolName, "Ready")?["reason"]?.GetValue<string>() == StatusConditionNames.ReasonNoReadyEndpoints,
+            "replica-a wrote the pool's status");
+        await Wait.UntilAsync(() => EventsAbout(cluster, "InferencePool", PoolName).Any(), "replica-a reported the pool");
+        var b = await cluster.StartReplicaAsync(cluster.Options("replica-b", leaderElection: true));
+
+        await a.StopAsync();
+        await Wait.UntilAsync(() => b.Lease!.IsLeader, "replica-b takes over");
+        var passes = b.Source.ReconcileCount;
+        await Wait.UntilAsync(() => b.Source.ReconcileCount > passes, "replica-b reconciled as leader");
+        cluster.Server.Modify("pods", Namespace, "vllm-0", p => p["status"]!["conditions"]![0]!["status"] = "True");
+        await Wait.UntilAsync(() => EventsAbout(cluster, "InferencePool", PoolName).Count == 2, "the new leader reported the transition");
+        await FlushAsync(cluster, b.Events);
+
+        var poolEvents = EventsAbout(cluster, "InferencePool", PoolName);
+        Assert.Equal(
+            [("replica-a", StatusConditionNames.ReasonNoReadyEndpoints), ("replica-b", StatusConditionNames.ReasonReady)],
+            poolEvents.Select(e => (e["reportingInstance"]!.GetValue<string>(), e["reason"]!.GetValue<string>())));
+    }
+
     // ---- Helpers ----
 
     private sealed class RunningRecorder(KubernetesApiClient api, KubernetesEventRecorder recorder, FakeTimeProvider time) : IAsyncDisposable
