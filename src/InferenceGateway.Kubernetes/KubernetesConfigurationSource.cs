@@ -20,7 +20,8 @@ namespace InferenceGateway.Kubernetes;
 /// and ports. Each burst of changes rebuilds the snapshot once with <see cref="SnapshotBuilder"/> and publishes it
 /// when its content changed. For the seed's v1alpha1 resources, while this replica is the leader, it then writes
 /// the Accepted (models) and Ready (pool) conditions through the status subresource, but only those that differ from
-/// what the objects already say. A v1 pool's status.parents belongs to the gateways and is never written.
+/// what the objects already say. A v1 pool's status.parents belongs to the gateways and is never written. The leader
+/// also reports transitions of those decisions (any pool version) as Events through <see cref="ConditionEvents"/>.
 /// </summary>
 public sealed class KubernetesConfigurationSource : BackgroundService
 {
