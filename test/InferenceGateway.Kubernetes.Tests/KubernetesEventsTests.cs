@@ -97,6 +97,21 @@ public sealed class KubernetesEventsTests
     }
 
     [Fact]
+    public async Task Record_MoreDistinctEventsThanTracked_LeastRecentForgottenAndPostedAgain()
+    {
+        await using var cluster = await KubernetesTestCluster.StartAsync();
+        await using var recorder = await StartRecorderAsync(cluster, new EventRecorderOptions { MaxTracked = 1 });
+
+        recorder.Recorder.Warning(SomeModel, "InvalidPool", "Reconcile", "a");
+        recorder.Recorder.Warning(SomeModel, "InvalidPool", "Reconcile", "b");
+        recorder.Recorder.Warning(SomeModel, "InvalidPool", "Reconcile", "b");
+        recorder.Recorder.Warning(SomeModel, "InvalidPool", "Reconcile", "a");
+
+        await Wait.UntilAsync(() => cluster.Server.EventCreateCount == 3, "a, b and a again were created");
+        Assert.Equal(["a", "b", "a"], cluster.Server.StoredEvents.Select(e => e["note"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Record_ServerForbids_DroppedOnceAndNotRetriedWithinTheWindow()
     {
         await using var cluster = await KubernetesTestCluster.StartAsync();
