@@ -20,7 +20,7 @@ internal readonly record struct WatchEvent(string Type, JsonElement Object);
 internal sealed record ListResult(IReadOnlyList<JsonElement> Items, string ResourceVersion);
 
 /// <summary>
-/// The few REST calls the source needs (list, watch, status patch, create for reviews), over the connection KubernetesClient sets up
+/// The few REST calls the source needs (list, watch, status patch, create for reviews and events, event patch), over the connection KubernetesClient sets up
 /// from the kubeconfig or the in-cluster service account (TLS, client certificates, CA, token refresh). The typed
 /// client is also exposed for the lease lock. Our own resource types are decoded with System.Text.Json directly,
 /// so the watch stream is read line by line exactly as the API server sends it.
@@ -113,9 +113,13 @@ internal sealed class KubernetesApiClient : IDisposable
     }
 
     /// <summary>JSON merge patch of the status subresource; returns the updated object's resourceVersion.</summary>
-    public async Task<string?> PatchStatusAsync(string objectPath, string mergePatchJson, CancellationToken cancellationToken)
+    public Task<string?> PatchStatusAsync(string objectPath, string mergePatchJson, CancellationToken cancellationToken) =>
+        PatchAsync(objectPath + "/status", mergePatchJson, cancellationToken);
+
+    /// <summary>JSON merge patch of an object (e.g. an Event's series); returns the updated object's resourceVersion.</summary>
+    public async Task<string?> PatchAsync(string objectPath, string mergePatchJson, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(_baseUri, objectPath + "/status"))
+        using var request = new HttpRequestMessage(HttpMethod.Patch, new Uri(_baseUri, objectPath))
         {
             Content = new StringContent(mergePatchJson, Encoding.UTF8, "application/merge-patch+json"),
         };

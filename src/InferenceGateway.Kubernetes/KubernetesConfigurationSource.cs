@@ -20,7 +20,8 @@ namespace InferenceGateway.Kubernetes;
 /// and ports. Each burst of changes rebuilds the snapshot once with <see cref="SnapshotBuilder"/> and publishes it
 /// when its content changed. For the seed's v1alpha1 resources, while this replica is the leader, it then writes
 /// the Accepted (models) and Ready (pool) conditions through the status subresource, but only those that differ from
-/// what the objects already say. A v1 pool's status.parents belongs to the gateways and is never written.
+/// what the objects already say. A v1 pool's status.parents belongs to the gateways and is never written. The leader
+/// also reports transitions of those decisions (any pool version) as Events through <see cref="ConditionEvents"/>.
 /// </summary>
 public sealed class KubernetesConfigurationSource : BackgroundService
 {
@@ -30,6 +31,7 @@ public sealed class KubernetesConfigurationSource : BackgroundService
     private readonly ILeadership _leadership;
     private readonly TimeProvider _time;
     private readonly ILogger<KubernetesConfigurationSource> _logger;
+    private readonly ConditionEvents? _events;
     private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
@@ -50,6 +52,8 @@ public sealed class KubernetesConfigurationSource : BackgroundService
     private int _reconcileCount;
     private long _signalSequence;
     private long _reconciledSequence;
+    private int _leadershipChanges;
+    private int _leadershipChangesSeen;
 
     internal KubernetesConfigurationSource(
         KubernetesSourceOptions options,
@@ -57,7 +61,8 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         InMemoryDatastore datastore,
         ILeadership leadership,
         TimeProvider time,
-        ILogger<KubernetesConfigurationSource> logger)
+        ILogger<KubernetesConfigurationSource> logger,
+        IEventRecorder? events = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -67,6 +72,7 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         _leadership = leadership;
         _time = time;
         _logger = logger;
+        _events = options.EmitEvents && events is not null ? new ConditionEvents(events) : null;
         var ns = Uri.EscapeDataString(options.PoolNamespace);
         var version = options.EffectivePoolVersion;
         var group = $"apis/{options.PoolGroup}/{version}/namespaces/{ns}";
@@ -210,6 +216,7 @@ public sealed class KubernetesConfigurationSource : BackgroundService
 
     private void OnLeadershipChanged(bool isLeader)
     {
+        Interlocked.Increment(ref _leadershipChanges); // the next pass forgets the transitions it tracked
         if (isLeader)
         {
             Signal(); // a new leader checks every status at once
@@ -261,6 +268,27 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         }
 
         _synced.TrySetResult();
+        if (_events is not null)
+        {
+            var changes = Volatile.Read(ref _leadershipChanges);
+            if (changes != _leadershipChangesSeen)
+            {
+                // Leadership went away (and maybe came back) since the last pass: another replica may have reported
+                // transitions meanwhile, so start again from what the objects say.
+                _leadershipChangesSeen = changes;
+                _events.Reset();
+            }
+
+            if (_leadership.IsLeader)
+            {
+                ReportTransitions(_events, pool, models, build);
+            }
+            else
+            {
+                _events.Reset();
+            }
+        }
+
         if (_writesStatus && _leadership.IsLeader)
         {
             await WriteStatusAsync(pool as Api.V1Alpha1.InferencePool, [.. models.OfType<Api.V1Alpha1.InferenceModel>()], build, cancellationToken).ConfigureAwait(false);
@@ -329,6 +357,45 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         _podsStop = null;
         _pods = null;
         _podsTask = Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Events for the leader's decisions that changed: the pool's readiness (NoReadyEndpoints, InvalidPool, Ready) and
+    /// each model's acceptance (ModelNameConflict and the other rejection reasons, Accepted), for every pool version.
+    /// A synthetic (pool-less) pool is no object, so it has no events.
+    /// </summary>
+    private void ReportTransitions(ConditionEvents events, KubernetesObject? pool, IReadOnlyList<KubernetesObject> models, SnapshotBuildResult build)
+    {
+        var poolRef = pool switch
+        {
+            _ when _synthetic is not null => null,
+            Api.V1Alpha1.InferencePool p => EventReference.To(p, Api.V1Alpha1.InferencePool.GroupVersion, Api.V1Alpha1.InferencePool.KindName),
+            InferencePool p => EventReference.To(p, InferencePool.GroupVersion, InferencePool.KindName),
+            Api.V1.InferencePool p => EventReference.To(p, Api.V1.InferencePool.GroupVersion, Api.V1.InferencePool.KindName),
+            _ => null,
+        };
+        if (poolRef is not null)
+        {
+            events.Observe(poolRef, StatusConditions.ForPool(pool!, build.Snapshot, build.Errors), (pool as Api.V1Alpha1.InferencePool)?.Status?.Conditions);
+        }
+
+        if (build.Snapshot is { } snapshot)
+        {
+            foreach (var model in models)
+            {
+                switch (model)
+                {
+                    case Api.V1Alpha1.InferenceModel m when StatusConditions.ForModel(m, snapshot) is { } desired:
+                        events.Observe(EventReference.To(m, Api.V1Alpha1.InferenceModel.GroupVersion, Api.V1Alpha1.InferenceModel.KindName), desired, m.Status?.Conditions);
+                        break;
+                    case InferenceModel m when StatusConditions.ForModel(m, snapshot) is { } desired:
+                        events.Observe(EventReference.To(m, InferenceModel.GroupVersion, InferenceModel.KindName), desired, m.Status?.Conditions);
+                        break;
+                }
+            }
+        }
+
+        events.Complete();
     }
 
     private async Task WriteStatusAsync(Api.V1Alpha1.InferencePool? pool, List<Api.V1Alpha1.InferenceModel> models, SnapshotBuildResult build, CancellationToken cancellationToken)

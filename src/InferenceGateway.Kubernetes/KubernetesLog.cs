@@ -58,4 +58,13 @@ internal static partial class KubernetesLog
 
     [LoggerMessage(EventId = 2018, Level = LogLevel.Information, Message = "{Path} is served now; watching it")]
     public static partial void ResourceInstalled(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 2019, Level = LogLevel.Warning, Message = "Could not {Verb} an Event in namespace {Namespace} ({Kind}: {Message}); dropping it. Further failures of this kind are logged at Debug (the picker needs create and patch on events.k8s.io events)")]
+    public static partial void EventSendFailed(ILogger logger, string verb, string @namespace, string kind, string message);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Debug, Message = "Could not {Verb} an Event in namespace {Namespace} ({Kind}: {Message}); dropping it")]
+    public static partial void EventSendFailedAgain(ILogger logger, string verb, string @namespace, string kind, string message);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "The Event queue is full ({Capacity}); dropping events until it drains")]
+    public static partial void EventQueueFull(ILogger logger, int capacity);
 }

@@ -63,6 +63,12 @@ public sealed class KubernetesSourceOptions
     /// <summary>Write the Accepted/Ready conditions (only the leader writes). Off: read-only picker.</summary>
     public bool WriteStatus { get; set; } = true;
 
+    /// <summary>
+    /// Emit events.k8s.io/v1 Events (only the leader, only on transitions) about the pool and its models, and about
+    /// leader election. Needs create and patch on events.k8s.io events; without them the events are dropped.
+    /// </summary>
+    public bool EmitEvents { get; set; } = true;
+
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 
     /// <summary>The namespace the lease lives in: <see cref="LeaderElectionOptions.LeaseNamespace"/> or the pool's.</summary>

@@ -12,7 +12,8 @@ public static class KubernetesSourceServiceCollectionExtensions
     /// Registers the Kubernetes source: the datastore (<see cref="InMemoryDatastore"/> and <see cref="IDatastore"/>,
     /// unless already registered), the API connection (kubeconfig when <see cref="KubernetesSourceOptions.KubeconfigPath"/>
     /// is set, else in-cluster), <see cref="ILeadership"/> (a Lease-based <see cref="LeaseLeadership"/> hosted service, or
-    /// <see cref="SingleReplicaLeadership"/> when leader election is off) and the hosted
+    /// <see cref="SingleReplicaLeadership"/> when leader election is off), the hosted <see cref="KubernetesEventRecorder"/>
+    /// (unless <see cref="KubernetesSourceOptions.EmitEvents"/> is off) and the hosted
     /// <see cref="KubernetesConfigurationSource"/> (resolve it for readiness: <c>IsSynced</c>).
     /// </summary>
     public static IServiceCollection AddKubernetesSource(this IServiceCollection services, KubernetesSourceOptions options)
@@ -27,9 +28,26 @@ public static class KubernetesSourceServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton(_ => new KubernetesApiClient(
             KubernetesApiClient.LoadConfiguration(options.KubeconfigPath, options.KubeconfigContext), options.LeaderElection.Identity));
+        if (options.EmitEvents)
+        {
+            // Registered before the services that emit, so it stops after them and can still send their last events.
+            services.AddSingleton(sp => new KubernetesEventRecorder(
+                sp.GetRequiredService<KubernetesApiClient>(),
+                new EventRecorderOptions { ReportingInstance = options.LeaderElection.Identity },
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<KubernetesEventRecorder>>()));
+            services.AddSingleton<IEventRecorder>(sp => sp.GetRequiredService<KubernetesEventRecorder>());
+            services.AddHostedService(sp => sp.GetRequiredService<KubernetesEventRecorder>());
+        }
+        else
+        {
+            services.AddSingleton<IEventRecorder>(NullEventRecorder.Instance);
+        }
+
         if (options.LeaderElection.Enabled)
         {
-            services.AddSingleton(sp => new LeaseLeadership(options, sp.GetRequiredService<KubernetesApiClient>(), sp.GetRequiredService<ILogger<LeaseLeadership>>()));
+            services.AddSingleton(sp => new LeaseLeadership(options, sp.GetRequiredService<KubernetesApiClient>(), sp.GetRequiredService<ILogger<LeaseLeadership>>(),
+                sp.GetRequiredService<IEventRecorder>()));
             services.AddSingleton<ILeadership>(sp => sp.GetRequiredService<LeaseLeadership>());
             services.AddHostedService(sp => sp.GetRequiredService<LeaseLeadership>());
         }
@@ -44,7 +62,8 @@ public static class KubernetesSourceServiceCollectionExtensions
             sp.GetRequiredService<InMemoryDatastore>(),
             sp.GetRequiredService<ILeadership>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<KubernetesConfigurationSource>>()));
+            sp.GetRequiredService<ILogger<KubernetesConfigurationSource>>(),
+            sp.GetRequiredService<IEventRecorder>()));
         services.AddHostedService(sp => sp.GetRequiredService<KubernetesConfigurationSource>());
         return services;
     }

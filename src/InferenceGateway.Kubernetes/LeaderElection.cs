@@ -36,14 +36,20 @@ public sealed class LeaseLeadership : BackgroundService, ILeadership
     private readonly KubernetesSourceOptions _options;
     private readonly KubernetesApiClient _api;
     private readonly ILogger<LeaseLeadership> _logger;
+    private readonly IEventRecorder _events;
     private volatile bool _isLeader;
 
-    internal LeaseLeadership(KubernetesSourceOptions options, KubernetesApiClient api, ILogger<LeaseLeadership> logger)
+    /// <param name="events">Receives a Normal "LeaderElection" event on the Lease when this replica starts or stops leading.</param>
+    internal LeaseLeadership(KubernetesSourceOptions options, KubernetesApiClient api, ILogger<LeaseLeadership> logger, IEventRecorder? events = null)
     {
         _options = options;
         _api = api;
         _logger = logger;
+        _events = options.EmitEvents && events is not null ? events : NullEventRecorder.Instance;
     }
+
+    /// <summary>The reason of the events about this replica's leadership (client-go's leader election uses the same).</summary>
+    internal const string LeaderElectionReason = "LeaderElection";
 
     public bool IsLeader => _isLeader;
 
@@ -86,6 +92,9 @@ public sealed class LeaseLeadership : BackgroundService, ILeadership
 
         _isLeader = value;
         KubernetesLog.LeadershipChanged(_logger, _options.LeaderElection.Identity, value);
+        var lease = new EventReference("coordination.k8s.io/v1", "Lease", _options.EffectiveLeaseNamespace, _options.EffectiveLeaseName, null);
+        _events.Normal(lease, LeaderElectionReason, value ? "Acquire" : "Release",
+            value ? $"{_options.LeaderElection.Identity} became leader" : $"{_options.LeaderElection.Identity} stopped leading");
         LeadershipChanged?.Invoke(value);
     }
 }

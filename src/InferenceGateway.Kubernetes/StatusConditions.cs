@@ -28,13 +28,19 @@ public static class StatusConditionNames
 internal static class StatusConditions
 {
     /// <summary>The Accepted condition for a model of the served pool; null when the model is not the pool's.</summary>
-    public static Condition? ForModel(InferenceModel model, DatastoreSnapshot snapshot)
-    {
-        if (snapshot.Pool is null || !SnapshotBuilder.ReferencesPool(model, snapshot.Pool))
-        {
-            return null;
-        }
+    public static Condition? ForModel(InferenceModel model, DatastoreSnapshot snapshot) =>
+        snapshot.Pool is null || !SnapshotBuilder.ReferencesPool(model, snapshot.Pool)
+            ? null
+            : ForPoolModel(model, model.Spec.ModelName, snapshot);
 
+    /// <summary>The same for a v1alpha2 InferenceModel (the picker reports it through Events, not status).</summary>
+    public static Condition? ForModel(Api.V1Alpha2.InferenceModel model, DatastoreSnapshot snapshot) =>
+        snapshot.Pool is null || !SnapshotBuilder.ReferencesPool(model, snapshot.Pool)
+            ? null
+            : ForPoolModel(model, model.Spec.ModelName, snapshot);
+
+    private static Condition ForPoolModel(KubernetesObject model, string? modelName, DatastoreSnapshot snapshot)
+    {
         var key = SnapshotBuilder.KeyOf(model);
         foreach (var conflict in snapshot.Conflicts)
         {
@@ -45,12 +51,12 @@ internal static class StatusConditions
         }
 
         return New(StatusConditionNames.Accepted, "True", StatusConditionNames.ReasonAccepted,
-            $"modelName \"{model.Spec.ModelName}\" is served by InferencePool {snapshot.Pool.Namespace}/{snapshot.Pool.Name}",
+            $"modelName \"{modelName}\" is served by InferencePool {snapshot.Pool!.Namespace}/{snapshot.Pool.Name}",
             model.Metadata.Generation);
     }
 
-    /// <summary>The Ready condition of the served pool.</summary>
-    public static Condition ForPool(InferencePool pool, DatastoreSnapshot? snapshot, IReadOnlyList<string> buildErrors)
+    /// <summary>The Ready condition of the served pool (any version; written as status only for v1alpha1).</summary>
+    public static Condition ForPool(KubernetesObject pool, DatastoreSnapshot? snapshot, IReadOnlyList<string> buildErrors)
     {
         if (snapshot?.Pool is null)
         {

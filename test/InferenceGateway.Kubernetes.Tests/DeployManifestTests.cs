@@ -610,6 +610,7 @@ public sealed class DeployManifestTests
                 ["/pods"] = "get,list,watch",
                 ["coordination.k8s.io/leases"] = "create,delete,get,list,patch,update,watch",
                 ["/events"] = "create,patch",
+                ["events.k8s.io/events"] = "create,patch",
             },
             Grants(Single(documents, "Role")));
         AssertBinding(Single(documents, "RoleBinding"), "Role", Single(documents, "Role"), serviceAccount);

@@ -71,22 +71,27 @@ internal sealed class KubernetesTestCluster : IAsyncDisposable
     };
 
     /// <summary>Starts one picker replica (informers + datastore, and leader election when enabled) and waits for its sync.</summary>
-    public async Task<Replica> StartReplicaAsync(KubernetesSourceOptions? options = null, bool waitForSync = true, TimeProvider? time = null)
+    /// <param name="events">Options of the replica's event recorder (its instance is the identity); null: the defaults.</param>
+    public async Task<Replica> StartReplicaAsync(KubernetesSourceOptions? options = null, bool waitForSync = true, TimeProvider? time = null, EventRecorderOptions? events = null)
     {
         options ??= Options();
         var api = new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(options.KubeconfigPath, options.KubeconfigContext), options.LeaderElection.Identity);
         var datastore = new InMemoryDatastore();
+        events ??= new EventRecorderOptions();
+        events.ReportingInstance = options.LeaderElection.Identity;
+        var recorder = new KubernetesEventRecorder(api, events, time ?? TimeProvider.System, NullLogger<KubernetesEventRecorder>.Instance);
         LeaseLeadership? lease = null;
         ILeadership leadership = new SingleReplicaLeadership();
         if (options.LeaderElection.Enabled)
         {
-            lease = new LeaseLeadership(options, api, NullLogger<LeaseLeadership>.Instance);
+            lease = new LeaseLeadership(options, api, NullLogger<LeaseLeadership>.Instance, recorder);
             leadership = lease;
         }
 
-        var source = new KubernetesConfigurationSource(options, api, datastore, leadership, time ?? TimeProvider.System, NullLogger<KubernetesConfigurationSource>.Instance);
-        var replica = new Replica(api, datastore, source, lease);
+        var source = new KubernetesConfigurationSource(options, api, datastore, leadership, time ?? TimeProvider.System, NullLogger<KubernetesConfigurationSource>.Instance, recorder);
+        var replica = new Replica(api, datastore, source, lease, recorder);
         _replicas.Add(replica);
+        await recorder.StartAsync(CancellationToken.None);
         if (lease is not null)
         {
             await lease.StartAsync(CancellationToken.None);
@@ -118,7 +123,7 @@ internal sealed class KubernetesTestCluster : IAsyncDisposable
         }
     }
 
-    internal sealed class Replica(KubernetesApiClient api, InMemoryDatastore datastore, KubernetesConfigurationSource source, LeaseLeadership? lease)
+    internal sealed class Replica(KubernetesApiClient api, InMemoryDatastore datastore, KubernetesConfigurationSource source, LeaseLeadership? lease, KubernetesEventRecorder events)
     {
         private bool _stopped;
 
@@ -127,6 +132,8 @@ internal sealed class KubernetesTestCluster : IAsyncDisposable
         public KubernetesConfigurationSource Source { get; } = source;
 
         public LeaseLeadership? Lease { get; } = lease;
+
+        public KubernetesEventRecorder Events { get; } = events;
 
         public DatastoreSnapshot Current => Datastore.Current;
 
@@ -144,8 +151,10 @@ internal sealed class KubernetesTestCluster : IAsyncDisposable
                 await Lease.StopAsync(CancellationToken.None);
             }
 
+            await Events.StopAsync(CancellationToken.None);
             Source.Dispose();
             Lease?.Dispose();
+            Events.Dispose();
             api.Dispose();
         }
     }

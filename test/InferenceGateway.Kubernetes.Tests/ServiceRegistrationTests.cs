@@ -29,12 +29,31 @@ public sealed class ServiceRegistrationTests
             var leadership = host.Services.GetRequiredService<ILeadership>();
             Assert.IsType<LeaseLeadership>(leadership);
             await Wait.UntilAsync(() => leadership.IsLeader, "the only replica leads");
+            await Wait.UntilAsync(() => LeaseNotes(cluster).Contains("host-replica became leader"), "the recorder posted the leadership event");
         }
         finally
         {
             await host.StopAsync();
         }
+
+        // The recorder stops after the services that emit, so the last event still goes out.
+        Assert.Contains("host-replica stopped leading", LeaseNotes(cluster));
     }
+
+    [Fact]
+    public void AddKubernetesSource_EventsOff_RegistersNoRecorder()
+    {
+        var services = new ServiceCollection();
+        var options = new KubernetesSourceOptions { PoolName = "p", KubeconfigPath = "unused", EmitEvents = false };
+
+        services.AddKubernetesSource(options);
+
+        Assert.DoesNotContain(services, d => d.ServiceType == typeof(KubernetesEventRecorder));
+        Assert.Contains(services, d => d.ServiceType == typeof(IEventRecorder) && d.ImplementationInstance is NullEventRecorder);
+    }
+
+    private static List<string> LeaseNotes(KubernetesTestCluster cluster) =>
+        [.. cluster.Server.StoredEvents.Where(e => e["regarding"]?["kind"]?.GetValue<string>() == "Lease").Select(e => e["note"]!.GetValue<string>())];
 
     [Fact]
     public void AddKubernetesSource_LeaderElectionOff_RegistersSingleReplicaLeadership()

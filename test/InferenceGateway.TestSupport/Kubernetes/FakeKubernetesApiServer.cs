@@ -21,13 +21,14 @@ public sealed record StatusWrite(string Resource, string Namespace, string Name,
 /// An in-process Kubernetes API server for tests: Kestrel on 127.0.0.1 (port 0) speaking the real REST and watch
 /// protocol for core/v1 pods, inference.networking.x-k8s.io/v1alpha1 inferencepools and inferencemodels (with the
 /// status subresource), their v1alpha2 versions, v1alpha2 inferenceobjectives and inferencemodelrewrites,
-/// inference.networking.k8s.io/v1 inferencepools and coordination.k8s.io/v1 leases; TokenReviews and
+/// inference.networking.k8s.io/v1 inferencepools, coordination.k8s.io/v1 leases and events.k8s.io/v1 events (created
+/// with the API server's validation of new Events, patched for their series); TokenReviews and
 /// SubjectAccessReviews are answered from configured tokens and grants. One global, monotonically increasing resourceVersion;
 /// lists carry it in metadata.resourceVersion; a watch from a resourceVersion older than the retained history gets
 /// an ERROR event with a 410 Gone Status, as from a compacted etcd. Test hooks change objects, drop watch
 /// connections, refuse new watches, compact history and record status writes.
 /// </summary>
-public sealed class FakeKubernetesApiServer : IAsyncDisposable
+public sealed partial class FakeKubernetesApiServer : IAsyncDisposable
 {
     public const string BearerToken = "fake-kubernetes-token";
 
@@ -50,6 +51,9 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>inference.networking.x-k8s.io/v1alpha2 InferenceModelRewrites.</summary>
     public const string Rewrites = "inferencemodelrewrites";
 
+    /// <summary>events.k8s.io/v1 Events.</summary>
+    public const string Events = "events";
+
     private static readonly Dictionary<string, ResourceType> Types = new(StringComparer.Ordinal)
     {
         ["pods"] = new("", "v1", "pods", "Pod", HasStatus: false),
@@ -61,6 +65,7 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         [V1Pools] = new("inference.networking.k8s.io", "v1", "inferencepools", "InferencePool", HasStatus: true),
         [Objectives] = new("inference.networking.x-k8s.io", "v1alpha2", "inferenceobjectives", "InferenceObjective", HasStatus: true),
         [Rewrites] = new("inference.networking.x-k8s.io", "v1alpha2", "inferencemodelrewrites", "InferenceModelRewrite", HasStatus: true),
+        [Events] = new("events.k8s.io", "v1", "events", "Event", HasStatus: false),
     };
 
     private readonly HashSet<string> _uninstalled = new(StringComparer.Ordinal);
@@ -82,6 +87,11 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     private bool _failReviews;
     private int _refusedWatches;
     private bool _rejectWatches;
+    private HttpStatusCode? _eventWriteFailure;
+    private int _eventCreates;
+    private int _eventPatches;
+    private int _refusedEventWrites;
+    private int _generatedNames;
 
     private FakeKubernetesApiServer(WebApplication app)
     {
@@ -432,6 +442,52 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
     /// <summary>SubjectAccessReviews received (answered or failed).</summary>
     public int SubjectAccessReviewCount => Volatile.Read(ref _accessReviews);
 
+    /// <summary>
+    /// While set, every POST and PATCH of events.k8s.io events answers this status: 403 Forbidden is what a picker
+    /// without the RBAC rule gets; 500 or 503 an API server in trouble.
+    /// </summary>
+    public HttpStatusCode? EventWriteFailure
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _eventWriteFailure;
+            }
+        }
+        set
+        {
+            lock (_gate)
+            {
+                _eventWriteFailure = value;
+            }
+        }
+    }
+
+    /// <summary>The stored events.k8s.io/v1 Events (copies), oldest first.</summary>
+    public IReadOnlyList<JsonObject> StoredEvents
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _objects
+                    .Where(o => o.Key.Resource == Events)
+                    .Select(o => o.Value.DeepClone().AsObject())
+                    .OrderBy(e => long.Parse(e["metadata"]!["resourceVersion"]!.GetValue<string>(), CultureInfo.InvariantCulture))];
+            }
+        }
+    }
+
+    /// <summary>Events created (POST answered 201).</summary>
+    public int EventCreateCount => Volatile.Read(ref _eventCreates);
+
+    /// <summary>Event PATCHes applied (answered 200).</summary>
+    public int EventPatchCount => Volatile.Read(ref _eventPatches);
+
+    /// <summary>Event POSTs and PATCHes refused by <see cref="EventWriteFailure"/>.</summary>
+    public int RefusedEventWriteCount => Volatile.Read(ref _refusedEventWrites);
+
     private async Task<bool> TryHandleReviewAsync(HttpContext context)
     {
         var path = context.Request.Path.Value?.TrimEnd('/') ?? "";
@@ -540,6 +596,16 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
         }
 
         var method = context.Request.Method;
+        if (route.Resource == Events && method is "POST" or "PATCH" && EventWriteFailure is { } failure)
+        {
+            Interlocked.Increment(ref _refusedEventWrites);
+            var message = failure == HttpStatusCode.Forbidden
+                ? $"events.events.k8s.io is forbidden: User \"system:serviceaccount:{route.Namespace}:epp\" cannot {(method == "POST" ? "create" : "patch")} resource \"events\" in API group \"events.k8s.io\" in the namespace \"{route.Namespace}\""
+                : "event writes fail (test hook)";
+            await WriteStatusAsync(context, failure, failure == HttpStatusCode.Forbidden ? "Forbidden" : "InternalError", message).ConfigureAwait(false);
+            return;
+        }
+
         if (route.Name is null)
         {
             if (method == "GET" && IsTrue(context.Request.Query["watch"]))
@@ -719,9 +785,22 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
 
         var meta = Meta(body);
         var name = meta["name"]?.GetValue<string>();
+        if (string.IsNullOrEmpty(name) && meta["generateName"]?.GetValue<string>() is { Length: > 0 } generateName)
+        {
+            // The API server appends five random characters; a counter keeps them unique here.
+            name = generateName + Interlocked.Increment(ref _generatedNames).ToString("x5", CultureInfo.InvariantCulture);
+            meta["name"] = name;
+        }
+
         if (string.IsNullOrEmpty(name))
         {
             await WriteStatusAsync(context, HttpStatusCode.UnprocessableEntity, "Invalid", "metadata.name: Required value").ConfigureAwait(false);
+            return;
+        }
+
+        if (route.Resource == Events && ValidateEvent(body, route.Namespace!, create: true) is { } invalid)
+        {
+            await WriteStatusAsync(context, HttpStatusCode.UnprocessableEntity, "Invalid", $"Event.events.k8s.io \"{name}\" is invalid: {invalid}").ConfigureAwait(false);
             return;
         }
 
@@ -741,6 +820,11 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
                 meta.Remove("resourceVersion");
                 stored = Apply(body);
             }
+        }
+
+        if (stored is not null && route.Resource == Events)
+        {
+            Interlocked.Increment(ref _eventCreates);
         }
 
         await (stored is null
@@ -835,6 +919,16 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             if (Types[route.Resource].HasStatus)
             {
                 patched["status"] = current["status"]?.DeepClone();
+            }
+
+            if (route.Resource == Events)
+            {
+                if (ValidateEvent(patched, route.Namespace!, create: false) is { } invalid)
+                {
+                    throw new InvalidOperationException($"Event.events.k8s.io \"{route.Name}\" is invalid: {invalid}");
+                }
+
+                Interlocked.Increment(ref _eventPatches);
             }
 
             return patched;
@@ -936,6 +1030,74 @@ public sealed class FakeKubernetesApiServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The checks the API server makes on an events.k8s.io/v1 Event (null: valid): eventTime as a MicroTime;
+    /// reportingController a qualified name; reportingInstance, action and reason present and at most 128 characters;
+    /// note at most 1 kB; type Normal or Warning; regarding in the Event's namespace; a series with count &gt;= 2 and
+    /// lastObservedTime. A new Event carries no series yet in this fake (the picker's recorder adds it by PATCH).
+    /// </summary>
+    private static string? ValidateEvent(JsonObject e, string @namespace, bool create)
+    {
+        static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        var errors = new List<string>();
+        if (Text(e["eventTime"]) is not { } time || !MicroTimeFormat().IsMatch(time))
+        {
+            errors.Add("eventTime: Required value (a MicroTime, RFC 3339 with 6 fractional digits)");
+        }
+
+        if (Text(e["reportingController"]) is not { Length: > 0 } controller || !QualifiedName().IsMatch(controller))
+        {
+            errors.Add("reportingController: Invalid value (a qualified name is required)");
+        }
+
+        foreach (var field in new[] { "reportingInstance", "action", "reason" })
+        {
+            if (Text(e[field]) is not { Length: > 0 and <= 128 })
+            {
+                errors.Add($"{field}: Required value (at most 128 characters)");
+            }
+        }
+
+        if (Text(e["note"]) is { } note && Encoding.UTF8.GetByteCount(note) > 1024)
+        {
+            errors.Add("note: Too long: may not be more than 1024 bytes");
+        }
+
+        if (Text(e["type"]) is not ("Normal" or "Warning"))
+        {
+            errors.Add("type: Unsupported value: supported values: \"Normal\", \"Warning\"");
+        }
+
+        if (e["regarding"] is not JsonObject regarding || Text(regarding["name"]) is not { Length: > 0 } || Text(regarding["kind"]) is not { Length: > 0 })
+        {
+            errors.Add("regarding: Required value");
+        }
+        else if (Text(regarding["namespace"]) is { Length: > 0 } regardingNamespace && regardingNamespace != @namespace)
+        {
+            errors.Add("regarding.namespace: Invalid value: does not match event.namespace");
+        }
+
+        if (e["series"] is JsonObject series)
+        {
+            if (create)
+            {
+                errors.Add("series: a new Event starts without a series (fake server rule)");
+            }
+            else if (ReadLong(series["count"]) is not >= 2 || Text(series["lastObservedTime"]) is not { } last || !MicroTimeFormat().IsMatch(last))
+            {
+                errors.Add("series: count must be at least 2 and lastObservedTime a MicroTime");
+            }
+        }
+
+        return errors.Count == 0 ? null : string.Join(", ", errors);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$")]
+    private static partial System.Text.RegularExpressions.Regex MicroTimeFormat();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex QualifiedName();
 
     private static bool SpecChanged(JsonObject before, JsonObject after)
     {
