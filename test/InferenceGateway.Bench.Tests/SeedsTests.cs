@@ -297,6 +297,43 @@ public sealed class SeedsTests : IDisposable
     }
 
     [Fact]
+    public void Write_SeedsReportPassedIn_SeedsJsonAndMarkdownShowThatOneNotARebuiltOne()
+    {
+        var options = TinyOptions("random", "prefix");
+        options.Seeds = [5, 6];
+        options.Seed = 5;
+        var report = BenchRunner.Report(options, BenchRunner.RunSimulation(options, TestSchedulers.Factory()));
+        var built = ReportWriter.SeedsFor(report)!;
+        // A marker only the passed-in report carries: a rebuilt one would say "random".
+        var passed = built with { Distributions = [built.Distributions[0] with { Strategy = "passed-in" }] };
+
+        ReportWriter.Write(_folder.Path, report, passed);
+
+        using var seedsJson = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_folder.Path, "seeds.json")));
+        var distributions = seedsJson.RootElement.GetProperty("distributions");
+        Assert.Equal(1, distributions.GetArrayLength());
+        Assert.Equal("passed-in", distributions[0].GetProperty("strategy").GetString());
+        var md = File.ReadAllText(Path.Combine(_folder.Path, "summary.md"));
+        Assert.Contains("| passed-in | stages | TTFT p90 ms |", md, StringComparison.Ordinal);
+        Assert.DoesNotContain("| random | stages | TTFT p90 ms |", md, StringComparison.Ordinal);
+        Assert.Equal(ReportWriter.Markdown(report, passed), md);
+    }
+
+    [Fact]
+    public void SeedsFor_SingleSeedReportNull_AndAMismatchedSeedsArgumentIsRefused()
+    {
+        SummaryRecord[] records = [Record("alpha", "stages", 1, 100), Record("alpha", "stages", 2, 200)];
+        var single = new BenchReport("simulate", "w", 1, 8, "p", 50, records);
+        var multi = single with { Seeds = [1, 2] };
+
+        Assert.Null(ReportWriter.SeedsFor(single));
+        Assert.Equal([1UL, 2UL], ReportWriter.SeedsFor(multi)!.Seeds);
+        Assert.Throws<ArgumentException>(() => ReportWriter.Markdown(multi, null));
+        Assert.Throws<ArgumentException>(() => ReportWriter.Markdown(single, ReportWriter.SeedsReport(multi)));
+        Assert.Equal(ReportWriter.Markdown(multi), ReportWriter.Markdown(multi, ReportWriter.SeedsFor(multi)));
+    }
+
+    [Fact]
     public void Write_SingleSeedReport_NoSeedsFileAndNoSeedsListButSeedPerRecord()
     {
         var options = TinyOptions("random");

@@ -13,31 +13,42 @@ public sealed class ResponseAccountingTests
 {
     private static (TokenUsage? Usage, int FirstContentAt) Run(string? contentType, byte[] body, IReadOnlyList<int> cuts, int status = 200)
     {
-        using var accounting = new ResponseAccounting();
-        accounting.Begin(status, contentType);
-        var firstAt = -1;
-        var start = 0;
-        var piece = 0;
-        foreach (var cut in cuts.Append(body.Length))
+        // A mutable struct: a plain local (a using variable is readonly and would be copied on every call).
+        var accounting = new ResponseAccounting();
+        try
         {
-            if (cut < start)
+            accounting.Begin(status, contentType);
+            var firstAt = -1;
+            var start = 0;
+            var piece = 0;
+            foreach (var cut in cuts.Append(body.Length))
             {
-                continue;
+                if (cut < start)
+                {
+                    continue;
+                }
+
+                if (Observe(ref accounting, body.AsSpan(start, cut - start)))
+                {
+                    Assert.Equal(-1, firstAt);
+                    firstAt = piece;
+                }
+
+                piece++;
+                start = cut;
             }
 
-            if (accounting.Observe(body.AsSpan(start, cut - start)))
-            {
-                Assert.Equal(-1, firstAt);
-                firstAt = piece;
-            }
-
-            piece++;
-            start = cut;
+            accounting.Complete();
+            return (accounting.Usage, firstAt);
         }
-
-        accounting.Complete();
-        return (accounting.Usage, firstAt);
+        finally
+        {
+            accounting.Dispose();
+        }
     }
+
+    // By ref, the way the exchange hands it on: a by-value parameter would lose every piece it reads.
+    private static bool Observe(ref ResponseAccounting accounting, ReadOnlySpan<byte> chunk) => accounting.Observe(chunk);
 
     [Fact]
     public void Sse_SplitAtEveryPosition_FindsUsageAndFirstContentOnce()

@@ -10,26 +10,37 @@ namespace InferenceGateway.Bench.Reporting;
 /// per strategy, PNG and SVG) into one directory. A multi-seed report (<see cref="BenchReport.Seeds"/>) also gets
 /// seeds.json, its Markdown leads with the distributions over seeds, and its plots show the first seed only.
 /// </summary>
+/// <remarks>
+/// The distributions over seeds (<see cref="Measurement.SeedsReport"/>) are computed once per run: a caller that
+/// also prints them builds them with <see cref="SeedsFor"/> and passes them to <see cref="Write(string, BenchReport, Measurement.SeedsReport?)"/>.
+/// </remarks>
 internal static class ReportWriter
 {
     public static IReadOnlyList<string> Write(string directory, BenchReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
+        return Write(directory, report, SeedsFor(report));
+    }
+
+    /// <param name="seeds"><see cref="SeedsFor"/> of <paramref name="report"/>, built once by the caller.</param>
+    public static IReadOnlyList<string> Write(string directory, BenchReport report, SeedsReport? seeds)
+    {
+        CheckSeeds(report, seeds);
         Directory.CreateDirectory(directory);
         var files = new List<string>();
         var json = Path.Combine(directory, "summary.json");
         File.WriteAllBytes(json, JsonSerializer.SerializeToUtf8Bytes(report, BenchJsonContext.Default.BenchReport));
         files.Add(json);
         var markdown = Path.Combine(directory, "summary.md");
-        File.WriteAllText(markdown, Markdown(report));
+        File.WriteAllText(markdown, Markdown(report, seeds));
         files.Add(markdown);
         var plotted = report.Results;
-        if (report.Seeds is { Count: > 0 } seeds)
+        if (report.Seeds is { Count: > 0 } seedList)
         {
             var seedsJson = Path.Combine(directory, SeedsFileName);
-            File.WriteAllBytes(seedsJson, JsonSerializer.SerializeToUtf8Bytes(SeedsReport(report), BenchJsonContext.Default.SeedsReport));
+            File.WriteAllBytes(seedsJson, JsonSerializer.SerializeToUtf8Bytes(seeds!, BenchJsonContext.Default.SeedsReport));
             files.Add(seedsJson);
-            plotted = [.. report.Results.Where(r => r.Seed == seeds[0])];
+            plotted = [.. report.Results.Where(r => r.Seed == seedList[0])];
         }
 
         files.AddRange(Plots.Write(directory, plotted));
@@ -46,9 +57,23 @@ internal static class ReportWriter
         return new SeedsReport(report.Mode, report.Workload, seeds, report.Servers, report.Profile, SeedDistributions.Compute(report.Results, seeds));
     }
 
+    /// <summary>The report's distributions over seeds when it is a multi-seed report, else null.</summary>
+    public static SeedsReport? SeedsFor(BenchReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return report.Seeds is null ? null : SeedsReport(report);
+    }
+
     public static string Markdown(BenchReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
+        return Markdown(report, SeedsFor(report));
+    }
+
+    /// <param name="seedsReport"><see cref="SeedsFor"/> of <paramref name="report"/>, built once by the caller.</param>
+    public static string Markdown(BenchReport report, SeedsReport? seedsReport)
+    {
+        CheckSeeds(report, seedsReport);
         var md = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         md.Append(c, $"# Benchmark: {report.Workload} ({report.Mode})\n\n");
@@ -65,7 +90,7 @@ internal static class ReportWriter
 
         if (seeds is not null)
         {
-            SeedTables.AppendMarkdown(md, SeedsReport(report));
+            SeedTables.AppendMarkdown(md, seedsReport!);
             md.Append("## Every run\n\n");
         }
 
@@ -87,6 +112,15 @@ internal static class ReportWriter
         }
 
         return md.ToString();
+    }
+
+    private static void CheckSeeds(BenchReport report, SeedsReport? seeds)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if ((report.Seeds is null) != (seeds is null))
+        {
+            throw new ArgumentException("Pass ReportWriter.SeedsFor(report): a seeds report exactly when the report has seeds.", nameof(seeds));
+        }
     }
 
     internal static string F(double? value, int decimals) =>

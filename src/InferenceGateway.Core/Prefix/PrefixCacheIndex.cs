@@ -112,6 +112,26 @@ internal sealed class PrefixCacheIndex
     }
 
     /// <summary>
+    /// <see cref="CountFor(string)"/> for every candidate at once, under one lock (a pick asks for all of them):
+    /// writes into <paramref name="counts"/>[i] the entries held for candidate i's endpoint, 0 when unknown.
+    /// </summary>
+    public void CountFor(ReadOnlySpan<EndpointCandidate> candidates, Span<int> counts)
+    {
+        if (counts.Length < candidates.Length)
+        {
+            throw new ArgumentException("Needs one count per candidate.", nameof(counts));
+        }
+
+        lock (_gate)
+        {
+            for (var i = 0; i < candidates.Length; i++)
+            {
+                counts[i] = _endpointIds.TryGetValue(candidates[i].Endpoint.Address, out var id) ? _endpoints[id].Count : 0;
+            }
+        }
+    }
+
+    /// <summary>
     /// Greedy longest-prefix match: for each candidate listed in <paramref name="group"/> writes into
     /// <paramref name="matchedBlocks"/>[candidate index] how many leading blocks of <paramref name="hashes"/> its
     /// endpoint holds.

@@ -172,9 +172,14 @@ internal sealed class SchedulingCycle
         if (!_indexedComputed)
         {
             _indexedComputed = true;
-            for (var i = 0; i < Count; i++)
+            if (_prefixIndex is null)
             {
-                _indexedBlocks[i] = _prefixIndex?.CountFor(_candidates[i].Endpoint.Address) ?? 0;
+                _indexedBlocks.AsSpan(0, Count).Clear();
+            }
+            else
+            {
+                // One lock for all candidates rather than one per candidate.
+                _prefixIndex.CountFor(Candidates, _indexedBlocks);
             }
         }
 

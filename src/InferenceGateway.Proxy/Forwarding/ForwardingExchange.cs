@@ -16,7 +16,8 @@ internal sealed class ForwardingExchange : HttpTransformer, IDisposable
     private readonly HttpContext _context;
     private readonly RoutedRequest _routed;
     private readonly DestinationHeaders _destinationHeaders;
-    private readonly ResponseAccounting _accounting = new();
+    // Inline (not readonly: it is mutated in place), so a response's accounting allocates nothing.
+    private ResponseAccounting _accounting;
 
     public ForwardingExchange(HttpContext context, RoutedRequest routed, DestinationHeaders destinationHeaders)
     {
@@ -28,7 +29,8 @@ internal sealed class ForwardingExchange : HttpTransformer, IDisposable
     /// <summary>HTTP status of the upstream response of the last attempt, or 0 when none arrived.</summary>
     public int UpstreamStatus { get; private set; }
 
-    public ResponseAccounting Accounting => _accounting;
+    /// <summary>The response's accounting, by reference: a copy would not see the bytes observed later.</summary>
+    public ref ResponseAccounting Accounting => ref _accounting;
 
     public override async ValueTask TransformRequestAsync(
         HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)

@@ -4,15 +4,18 @@ namespace InferenceGateway.Proxy.Forwarding;
 
 /// <summary>
 /// Watches a response body while it streams to the client (never holding it back) to find the first generated
-/// content and the usage numbers, with the shared <see cref="UsageParser"/>.
+/// content and the usage numbers, with the shared <see cref="UsageScanner"/>.
 /// </summary>
 /// <remarks>
 /// Only 2xx answers are read. text/event-stream is SSE (the first non-empty generated text is the first token);
 /// a content type naming json is one JSON document (its first byte is the first token); any other content type is
 /// not read for usage, its first byte is the first token. Memory is bounded: a JSON token or an SSE line longer
 /// than <see cref="MaxCarryBytes"/> is not read (the response still flows).
+/// <para>A mutable struct with the scanner inline, so accounting for a response allocates nothing: it lives in a
+/// field of the per-request <see cref="ForwardingExchange"/> and is reached by <c>ref</c>; a copy would fork the
+/// scanner's state. Not <see cref="IDisposable"/> for the reason <see cref="UsageScanner"/> gives.</para>
 /// </remarks>
-internal sealed class ResponseAccounting : IDisposable
+internal struct ResponseAccounting
 {
     internal const int MaxCarryBytes = 1024 * 1024;
 
@@ -20,7 +23,7 @@ internal sealed class ResponseAccounting : IDisposable
 
     private BodyKind _kind;
     private bool _firstContent;
-    private UsageParser? _parser;
+    private UsageScanner _scanner;
 
     private enum BodyKind : byte
     {
@@ -34,13 +37,13 @@ internal sealed class ResponseAccounting : IDisposable
     }
 
     /// <summary>The usage the model server reported, once read.</summary>
-    public TokenUsage? Usage => _parser?.Usage;
+    public readonly TokenUsage? Usage => _scanner.Usage;
 
     /// <summary>Called with the response status and content type before the first body byte.</summary>
     public void Begin(int statusCode, string? contentType)
     {
-        _parser?.Dispose();
-        _parser = null;
+        _scanner.Dispose();
+        _scanner = default;
         if (statusCode is < 200 or > 299)
         {
             _kind = BodyKind.None;
@@ -48,12 +51,12 @@ internal sealed class ResponseAccounting : IDisposable
         else if (contentType is not null && contentType.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
             _kind = BodyKind.Sse;
-            _parser = new UsageParser(UsageBodyFormat.EventStream, Limits, detectFirstContent: true);
+            _scanner = new UsageScanner(UsageBodyFormat.EventStream, Limits, detectFirstContent: true);
         }
         else if (contentType is not null && contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
             _kind = BodyKind.Json;
-            _parser = new UsageParser(UsageBodyFormat.Json, Limits);
+            _scanner = new UsageScanner(UsageBodyFormat.Json, Limits);
         }
         else
         {
@@ -78,11 +81,11 @@ internal sealed class ResponseAccounting : IDisposable
             case BodyKind.Json:
                 // A non-streamed answer arrives whole: its first byte is the first token for the client.
                 _firstContent = true;
-                _parser!.Append(chunk);
+                _scanner.Append(chunk);
                 break;
             case BodyKind.Sse:
-                _parser!.Append(chunk);
-                _firstContent |= _parser.FirstContentSeen;
+                _scanner.Append(chunk);
+                _firstContent |= _scanner.FirstContentSeen;
                 break;
             default:
                 break;
@@ -92,10 +95,8 @@ internal sealed class ResponseAccounting : IDisposable
     }
 
     /// <summary>The body ended: an SSE line without a final newline is still a line.</summary>
-    public void Complete() => _parser?.Complete();
+    public void Complete() => _scanner.Complete();
 
-    public void Dispose()
-    {
-        _parser?.Dispose();
-    }
+    /// <summary>Returns the scanner's pooled buffer; <see cref="Usage"/> stays readable.</summary>
+    public void Dispose() => _scanner.Dispose();
 }

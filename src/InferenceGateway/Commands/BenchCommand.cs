@@ -247,8 +247,10 @@ internal static class BenchCommand
             }
 
             var report = BenchRunner.Report(options, records);
-            ReportWriter.Write(options.OutputDirectory, report);
-            if (report.Seeds is null)
+            // Built once: seeds.json, summary.md and the console tables all show the same distributions.
+            var seedsReport = ReportWriter.SeedsFor(report);
+            ReportWriter.Write(options.OutputDirectory, report, seedsReport);
+            if (seedsReport is null)
             {
                 await Console.Out.WriteLineAsync(ReportWriter.Markdown(report)).ConfigureAwait(false);
             }
@@ -262,7 +264,7 @@ internal static class BenchCommand
                     console.Profile.Width = 240;
                 }
 
-                SeedTables.Write(console, ReportWriter.SeedsReport(report));
+                SeedTables.Write(console, seedsReport);
             }
 
             await Console.Out.WriteLineAsync("wrote " + Path.GetFullPath(options.OutputDirectory)).ConfigureAwait(false);

@@ -143,6 +143,47 @@ public class PrefixCacheIndexTests
     }
 
     [Fact]
+    public void CountFor_AllCandidatesAtOnce_SameAsPerEndpointIncludingUnknownAndRemoved()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions { MaxTotalEntries = 300 });
+        var random = new Random(3);
+        var recorded = new[] { "a", "b", "c", "d" };
+        var hashes = new ulong[40];
+        for (var r = 0; r < 60; r++)
+        {
+            for (var b = 0; b < hashes.Length; b++)
+            {
+                hashes[b] = (ulong)random.Next(500);
+            }
+
+            index.Record(hashes, recorded[random.Next(recorded.Length)], 50 + random.Next(60));
+        }
+
+        index.RemoveEndpoint("c");
+        index.ForgetPlacedUpTo("b", 10);
+        var candidates = new[] { "never", "a", "c", "b", "d", "a" }.Select(Candidate).ToArray();
+        var counts = Enumerable.Repeat(-1, candidates.Length + 2).ToArray();
+
+        index.CountFor(candidates, counts);
+
+        var perEndpoint = candidates.Select(c => index.CountFor(c.Endpoint.Address)).ToArray();
+        Assert.Equal(perEndpoint, counts[..candidates.Length]);
+        Assert.Equal(0, counts[0]);
+        Assert.Equal(0, counts[2]);
+        Assert.True(counts[1] > 0 && counts[3] > 0 && counts[4] > 0, string.Join(",", counts));
+        Assert.Equal(index.EntryCount, counts[1] + counts[3] + counts[4]);
+        Assert.Equal(new[] { -1, -1 }, counts[candidates.Length..]);
+    }
+
+    [Fact]
+    public void CountFor_FewerCountsThanCandidates_Throws()
+    {
+        var index = new PrefixCacheIndex(new PrefixCacheOptions());
+
+        Assert.Throws<ArgumentException>(() => index.CountFor([Candidate("a"), Candidate("b")], new int[1]));
+    }
+
+    [Fact]
     public async Task RecordAndMatch_Concurrent_ConsistentCounts()
     {
         var index = new PrefixCacheIndex(new PrefixCacheOptions { MaxTotalEntries = 1000 });

@@ -337,6 +337,42 @@ public sealed class UsageParserTests
     }
 
     [Fact]
+    public void Scanner_Default_ReadsNothingAndDoesNotThrow()
+    {
+        // What the proxy's accounting holds before a response begins (and for bodies it does not read).
+        var json = default(UsageScanner);
+        json.Append(Utf8(ChatSseEvents[4]["data: ".Length..]));
+        var sse = default(UsageScanner);
+        sse.Append(Utf8("event: x\n" + ChatSseEvents[4]));
+
+        Assert.Null(json.Complete());
+        Assert.Null(sse.Complete());
+        json.Dispose();
+        sse.Dispose();
+    }
+
+    [Fact]
+    public void Scanner_InlineStructFedPieceByPiece_MatchesTheClass()
+    {
+        var body = Utf8(string.Concat(ChatSseEvents));
+        var scanner = new UsageScanner(UsageBodyFormat.EventStream, Roomy, detectFirstContent: true);
+        try
+        {
+            for (var i = 0; i < body.Length; i += 5)
+            {
+                scanner.Append(body.AsSpan(i, Math.Min(5, body.Length - i)));
+            }
+
+            Assert.True(scanner.FirstContentSeen);
+            Assert.Equal(new TokenUsage(7, 2, 4), scanner.Complete());
+        }
+        finally
+        {
+            scanner.Dispose();
+        }
+    }
+
+    [Fact]
     public void Usage_SseBeforeComplete_IsTheLatestCompleteEvent()
     {
         using var parser = new UsageParser(UsageBodyFormat.EventStream, Roomy);
