@@ -205,7 +205,7 @@ public sealed class ProxyForwardingTests
         await using var gateway = await TestGateway.StartAsync();
         gateway.Router.Endpoints = [upstream.Address];
         var rewritten = """{"model":"a-much-longer-target-model-name","messages":[{"role":"user","content":"Hello"}]}""";
-        gateway.Router.RewrittenBody = Encoding.UTF8.GetBytes(rewritten);
+        gateway.Router.RewriteBody = _ => Encoding.UTF8.GetBytes(rewritten);
         gateway.Router.HeadersToSet["x-gateway-model-name-rewrite"] = "a-much-longer-target-model-name";
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = JsonBody(ChatRequest) };
         request.Headers.Add("x-request-id", "client-chosen-id");
