@@ -1,6 +1,4 @@
-using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Prefix;
-using InferenceGateway.Core.Scheduling;
 using static InferenceGateway.Core.Tests.Prefix.PrefixIndexTestData;
 
 namespace InferenceGateway.Core.Tests.Prefix;

@@ -2,7 +2,6 @@ using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Routing;
 using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Scheduling.Config;
-using InferenceGateway.TestSupport;
 using static InferenceGateway.Core.Tests.Routing.RouterFixture;
 
 namespace InferenceGateway.Core.Tests.Routing;

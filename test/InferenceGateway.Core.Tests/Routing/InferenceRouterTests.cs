@@ -8,8 +8,6 @@ using InferenceGateway.Core.Routing;
 using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Tests.Requests;
 using InferenceGateway.TestSupport;
-using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using static InferenceGateway.Core.Tests.Routing.RouterFixture;
 
 namespace InferenceGateway.Core.Tests.Routing;

@@ -8,7 +8,6 @@ using InferenceGateway.Core.Tests.Sources;
 using InferenceGateway.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using static InferenceGateway.Core.Tests.Datastore.Resources;
 using static InferenceGateway.Core.Tests.Datastore.VersionedResources;
 using A1 = InferenceGateway.Api.V1Alpha1;
