@@ -1,17 +1,17 @@
-using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Text;
 using InferenceGateway.Bench.Scheduling;
 using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Scheduling;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.Bench.Tests;
 
 /// <summary>The simulation's stand-in for the gateway's response path: expectations out, cached tokens back.</summary>
 public class CacheFeedbackAdapterTests
 {
-    private static readonly Endpoint A = MakeEndpoint("10.0.0.1:8000");
-    private static readonly Endpoint B = MakeEndpoint("10.0.0.2:8000");
+    private static readonly Endpoint A = FakeDatastore.CreateEndpoint("10.0.0.1:8000", "pod-10.0.0.1:8000");
+    private static readonly Endpoint B = FakeDatastore.CreateEndpoint("10.0.0.2:8000", "pod-10.0.0.2:8000");
     private static readonly CacheExpectation ExpectedOnA = new(A.Address, 0.75, 42);
 
     [Fact]
@@ -184,9 +184,6 @@ public class CacheFeedbackAdapterTests
 
     private static SchedulingRequest Request(string id, int promptTokens) =>
         new(id, "m", CriticalityBand.Default, Encoding.UTF8.GetBytes("prompt"), promptTokens, null, null);
-
-    private static Endpoint MakeEndpoint(string address) =>
-        new(address, "pod-" + address, "default", Endpoint.DefaultEngineType, FrozenDictionary<string, string>.Empty);
 
     private static EndpointCandidate Candidate(Endpoint endpoint) => new(endpoint, null, 0, 0);
 

@@ -59,19 +59,8 @@ internal sealed class PickerHost : IAsyncDisposable
     }
 
     /// <summary>Waits (with a deadline) until every lease the fake router handed out is disposed.</summary>
-    public async Task WaitForNoLiveLeasesAsync()
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (Router.LiveLeases != 0)
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                Assert.Fail($"{Router.LiveLeases} lease(s) still live 30 s after the streams ended.");
-            }
-
-            await Task.Delay(10);
-        }
-    }
+    public Task WaitForNoLiveLeasesAsync() =>
+        Wait.UntilAsync(() => Router.LiveLeases == 0, $"no lease is live after the streams ended ({Router.LiveLeases} still live)");
 
     public async ValueTask DisposeAsync()
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using InferenceGateway.ExtProc.Metrics;
+using InferenceGateway.TestSupport;
 using InferenceGateway.TestSupport.ExtProc;
 using Prometheus;
 
@@ -7,13 +8,6 @@ namespace InferenceGateway.ExtProc.Tests;
 
 public sealed class PickerMetricsTests
 {
-    private static async Task<string> ScrapeAsync(CollectorRegistry registry)
-    {
-        using var stream = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(stream);
-        return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
     [Fact]
     public async Task UpdatePool_SetsPoolGauges()
     {
@@ -22,7 +16,7 @@ public sealed class PickerMetricsTests
 
         metrics.UpdatePool("pool-a", 3, 1.5, 0.25);
 
-        var text = await ScrapeAsync(registry);
+        var text = await PrometheusText.ExportAsync(registry);
         Assert.Contains("inference_pool_ready_pods{name=\"pool-a\"} 3", text, StringComparison.Ordinal);
         Assert.Contains("inference_pool_average_queue_size{name=\"pool-a\"} 1.5", text, StringComparison.Ordinal);
         Assert.Contains("inference_pool_average_kv_cache_utilization{name=\"pool-a\"} 0.25", text, StringComparison.Ordinal);
@@ -46,7 +40,7 @@ public sealed class PickerMetricsTests
         }
 
         await host.WaitForNoLiveLeasesAsync();
-        var text = await ScrapeAsync(host.Registry);
+        var text = await PrometheusText.ExportAsync(host.Registry);
         Assert.Contains("inference_model_request_total{model_name=\"fake-model\",target_model_name=\"fake-target\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("inference_model_input_tokens_sum{model_name=\"fake-model\",target_model_name=\"fake-target\"} 4", text, StringComparison.Ordinal);
         Assert.Contains("inference_model_output_tokens_sum{model_name=\"fake-model\",target_model_name=\"fake-target\"} 6", text, StringComparison.Ordinal);

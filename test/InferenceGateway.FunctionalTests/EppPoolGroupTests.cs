@@ -90,8 +90,8 @@ public sealed class EppPoolGroupTests
                 (var status, text) = await MetricsAsync(cluster, ScraperToken);
                 // Shed because of reported saturation, not because metrics are still unknown: wait for both scrapes.
                 return status == HttpStatusCode.OK
-                    && EppCluster.Sample(text, $"inference_pool_ready_pods{{name=\"{Pool}\"}}") == 2
-                    && EppCluster.Sample(text, $"inference_pool_average_queue_size{{name=\"{Pool}\"}}") == 50;
+                    && PrometheusText.Sample(text, $"inference_pool_ready_pods{{name=\"{Pool}\"}}") == 2
+                    && PrometheusText.Sample(text, $"inference_pool_average_queue_size{{name=\"{Pool}\"}}") == 50;
             },
             EppCluster.StartTimeout,
             () => $"the pool gauges never showed both endpoints saturated:\n{text}\n{cluster.Epp.Output}");
@@ -124,7 +124,7 @@ public sealed class EppPoolGroupTests
             async () =>
             {
                 text = await second.MetricsTextAsync();
-                return EppCluster.Sample(text, $"inference_pool_ready_pods{{name=\"{Pool}\"}}") == 0;
+                return PrometheusText.Sample(text, $"inference_pool_ready_pods{{name=\"{Pool}\"}}") == 0;
             },
             EppCluster.StartTimeout,
             () => $"the second replica never served the pool:\n{text}\n{second.Epp.Output}");

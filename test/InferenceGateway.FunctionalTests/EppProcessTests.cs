@@ -245,17 +245,17 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
             async () =>
             {
                 text = await Cluster.MetricsTextAsync();
-                return EppCluster.Sample(text, $"inference_pool_ready_pods{{name=\"{EppCluster.PoolName}\"}}") == 3
-                    && EppCluster.Sample(text, $"inference_pool_average_kv_cache_utilization{{name=\"{EppCluster.PoolName}\"}}") is > 0.05 and < 0.15;
+                return PrometheusText.Sample(text, $"inference_pool_ready_pods{{name=\"{EppCluster.PoolName}\"}}") == 3
+                    && PrometheusText.Sample(text, $"inference_pool_average_kv_cache_utilization{{name=\"{EppCluster.PoolName}\"}}") is > 0.05 and < 0.15;
             },
             EppCluster.StartTimeout,
             () => "pool gauges never showed 3 ready pods at 10% KV:\n" + text);
 
-        Assert.True(EppCluster.Sample(text, "inference_model_request_total{model_name=\"base\",target_model_name=\"base\"}") >= 1, text);
+        Assert.True(PrometheusText.Sample(text, "inference_model_request_total{model_name=\"base\",target_model_name=\"base\"}") >= 1, text);
         Assert.Contains("inference_model_request_duration_seconds_bucket", text, StringComparison.Ordinal);
         Assert.Contains("inference_model_input_tokens_bucket", text, StringComparison.Ordinal);
         Assert.Contains("inference_extension_scheduler_e2e_duration_seconds", text, StringComparison.Ordinal);
-        Assert.Equal(0, EppCluster.Sample(text, $"inference_pool_average_queue_size{{name=\"{EppCluster.PoolName}\"}}"));
+        Assert.Equal(0, PrometheusText.Sample(text, $"inference_pool_average_queue_size{{name=\"{EppCluster.PoolName}\"}}"));
     }
 
     [Fact]
@@ -284,7 +284,7 @@ public sealed class EppProcessTests(EppClusterFixture fixture) : IClassFixture<E
     {
         var text = "";
         await Eventually.HoldsAsync(
-            async () => EppCluster.AllSamplesAre(text = await Cluster.MetricsTextAsync(), "inference_model_running_requests{", 0),
+            async () => PrometheusText.AllSamplesAre(text = await Cluster.MetricsTextAsync(), "inference_model_running_requests{", 0),
             TimeSpan.FromSeconds(30),
             () => "running requests did not return to zero:\n" + text);
     }

@@ -23,7 +23,7 @@ public sealed class EppSheddingTests
             async () =>
             {
                 text = await cluster.MetricsTextAsync();
-                return EppCluster.Sample(text, $"inference_pool_average_queue_size{{name=\"{EppCluster.PoolName}\"}}") == 50;
+                return PrometheusText.Sample(text, $"inference_pool_average_queue_size{{name=\"{EppCluster.PoolName}\"}}") == 50;
             },
             EppCluster.StartTimeout,
             () => "the pool gauges never showed the sims' queue:\n" + text);

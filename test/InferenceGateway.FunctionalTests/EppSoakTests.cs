@@ -6,6 +6,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Grpc.Health.V1;
 using InferenceGateway.FunctionalTests.Infrastructure;
+using InferenceGateway.TestSupport;
 using InferenceGateway.TestSupport.ExtProc;
 using Xunit.Abstractions;
 using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Types.BodySendMode;
@@ -75,10 +76,10 @@ public sealed class EppSoakTests(ITestOutputHelper output)
         AssertGrowth("working set", after.WorkingSetBytes - before.WorkingSetBytes, MaxWorkingSetGrowthBytes);
 
         var text = await cluster.MetricsTextAsync();
-        Assert.True(EppCluster.Sample(text, "inference_gateway_picker_tracked_endpoints ") <= Sims, "tracker slots beyond the pool after served-endpoint churn:\n" + text);
-        Assert.True(EppCluster.Sample(text, "dotnet_total_memory_bytes ") > 0, text);
-        Assert.True(EppCluster.Sample(text, "process_working_set_bytes ") > 0, text);
-        Assert.True(EppCluster.Sample(text, "inference_model_request_total{model_name=\"split\",target_model_name=\"adapter-a\"}") > 0, text);
+        Assert.True(PrometheusText.Sample(text, "inference_gateway_picker_tracked_endpoints ") <= Sims, "tracker slots beyond the pool after served-endpoint churn:\n" + text);
+        Assert.True(PrometheusText.Sample(text, "dotnet_total_memory_bytes ") > 0, text);
+        Assert.True(PrometheusText.Sample(text, "process_working_set_bytes ") > 0, text);
+        Assert.True(PrometheusText.Sample(text, "inference_model_request_total{model_name=\"split\",target_model_name=\"adapter-a\"}") > 0, text);
         using var client = new EnvoyExtProcClient(cluster.GrpcPort);
         using var last = client.Open();
         AssertRouted(await EnvoyFlows.BufferedAsync(last, ChatHeaders(), Chat("base", Prompts[0]), ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.None)));
@@ -279,9 +280,9 @@ public sealed class EppSoakTests(ITestOutputHelper output)
             async () =>
             {
                 text = await _cluster.MetricsTextAsync();
-                return EppCluster.AllSamplesAre(text, "inference_model_running_requests{", 0)
-                    && EppCluster.Sample(text, "inference_gateway_picker_inflight_requests ") == 0
-                    && EppCluster.Sample(text, "inference_gateway_picker_inflight_tokens ") == 0;
+                return PrometheusText.AllSamplesAre(text, "inference_model_running_requests{", 0)
+                    && PrometheusText.Sample(text, "inference_gateway_picker_inflight_requests ") == 0
+                    && PrometheusText.Sample(text, "inference_gateway_picker_inflight_tokens ") == 0;
             },
             TimeSpan.FromSeconds(30),
             () => "in-flight counts did not return to zero:\n" + text);

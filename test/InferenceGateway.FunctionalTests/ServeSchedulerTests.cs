@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using InferenceGateway.FunctionalTests.Infrastructure;
 using InferenceGateway.TestSupport;
@@ -30,7 +29,7 @@ public sealed class ServeSchedulerTests
         foreach (var address in harness.SimAddresses)
         {
             var metrics = await http.GetStringAsync(new Uri("http://" + address + "/metrics"));
-            served.Add(Count(metrics, "vllm:e2e_request_latency_seconds_count"));
+            served.Add(PrometheusText.Sum(metrics, "vllm:e2e_request_latency_seconds_count"));
         }
 
         Assert.Equal([2.0, 2.0], served);
@@ -51,19 +50,5 @@ public sealed class ServeSchedulerTests
         Assert.Contains("serve: ", gateway.Output, StringComparison.Ordinal);
         Assert.Contains(message, gateway.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("gateway listening on", gateway.Output, StringComparison.Ordinal);
-    }
-
-    private static double Count(string metrics, string name)
-    {
-        var total = 0.0;
-        foreach (var line in metrics.Split('\n'))
-        {
-            if (line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + " ", StringComparison.Ordinal))
-            {
-                total += double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return total;
     }
 }

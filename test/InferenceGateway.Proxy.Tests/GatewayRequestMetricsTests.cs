@@ -2,6 +2,7 @@ using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Requests;
 using InferenceGateway.Core.Routing;
 using InferenceGateway.Proxy.Hosting;
+using InferenceGateway.TestSupport;
 using Prometheus;
 
 namespace InferenceGateway.Proxy.Tests;
@@ -20,7 +21,7 @@ public sealed class GatewayRequestMetricsTests
         metrics.OnRouted(routed);
         metrics.OnCompleted(new CompletedRequest(routed, "127.0.0.3:8000", TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(80), 12, 5, 4, 200));
 
-        var text = await ExportAsync(registry);
+        var text = await PrometheusText.ExportAsync(registry);
         Assert.Contains("inference_gateway_requests_total{model_name=\"support\",target_model_name=\"support-v2\",endpoint=\"127.0.0.3:8000\",code=\"200\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("inference_gateway_tokens_total{model_name=\"support\",target_model_name=\"support-v2\",type=\"prompt\"} 12", text, StringComparison.Ordinal);
         Assert.Contains("inference_gateway_tokens_total{model_name=\"support\",target_model_name=\"support-v2\",type=\"completion\"} 5", text, StringComparison.Ordinal);
@@ -44,7 +45,7 @@ public sealed class GatewayRequestMetricsTests
         metrics.OnRouted(routed);
         metrics.OnCompleted(new CompletedRequest(routed, "127.0.0.2:8000", null, TimeSpan.FromSeconds(1), null, null, null, status));
 
-        var text = await ExportAsync(registry);
+        var text = await PrometheusText.ExportAsync(registry);
         Assert.Contains($"inference_gateway_request_errors_total{{model_name=\"llama\",target_model_name=\"llama\",code=\"{code}\"}} 1", text, StringComparison.Ordinal);
         Assert.DoesNotContain("inference_gateway_tokens_total{", text, StringComparison.Ordinal);
         Assert.DoesNotContain("inference_gateway_time_to_first_token_seconds_count{", text, StringComparison.Ordinal);
@@ -58,16 +59,9 @@ public sealed class GatewayRequestMetricsTests
 
         metrics.OnRouted(Routed("llama", "llama"));
 
-        Assert.Contains("inference_gateway_running_requests{model_name=\"llama\"} 1", await ExportAsync(registry), StringComparison.Ordinal);
+        Assert.Contains("inference_gateway_running_requests{model_name=\"llama\"} 1", await PrometheusText.ExportAsync(registry), StringComparison.Ordinal);
     }
 
     private static RoutedRequestInfo Routed(string model, string target) =>
         new("req-1", RequestKind.ChatCompletions, model, target, CriticalityBand.Default, "127.0.0.2:8000", false, false, 12, 5, 17, null, Start);
-
-    private static async Task<string> ExportAsync(CollectorRegistry registry)
-    {
-        using var stream = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(stream);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
-    }
 }

@@ -24,7 +24,7 @@ public sealed class HostingTests
             ["InferenceGateway:Gateway:ListenAddress"] = "127.0.0.1",
         });
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IInferenceRouter>(new FakeInferenceRouter());
+        builder.Services.AddSingleton<IInferenceRouter>(new FakeInferenceRouter { Endpoints = [] });
         builder.Services.AddSingleton<IDatastore>(new FakeDatastore());
         var probe = new ListenerProbe();
         builder.Services.AddSingleton(probe);

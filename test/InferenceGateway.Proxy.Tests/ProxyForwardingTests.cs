@@ -18,6 +18,14 @@ public sealed class ProxyForwardingTests
 
     private static StringContent JsonBody(string json) => new(json, Encoding.UTF8, "application/json");
 
+    /// <summary>The response has <paramref name="status"/> and an OpenAI-shaped error body with <paramref name="code"/>.</summary>
+    private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(code, json.RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
     private static ChatClient SdkClient(TestGateway gateway) =>
         new("requested-model", new ApiKeyCredential("x"), new OpenAIClientOptions { Endpoint = new Uri(gateway.BaseUrl, "v1") });
 
@@ -205,7 +213,7 @@ public sealed class ProxyForwardingTests
         await using var gateway = await TestGateway.StartAsync();
         gateway.Router.Endpoints = [upstream.Address];
         var rewritten = """{"model":"a-much-longer-target-model-name","messages":[{"role":"user","content":"Hello"}]}""";
-        gateway.Router.RewrittenBody = Encoding.UTF8.GetBytes(rewritten);
+        gateway.Router.RewriteBody = _ => Encoding.UTF8.GetBytes(rewritten);
         gateway.Router.HeadersToSet["x-gateway-model-name-rewrite"] = "a-much-longer-target-model-name";
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = JsonBody(ChatRequest) };
         request.Headers.Add("x-request-id", "client-chosen-id");
@@ -274,9 +282,7 @@ public sealed class ProxyForwardingTests
 
         foreach (var response in new[] { declared, chunked })
         {
-            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            Assert.Equal("request_too_large", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+            await AssertErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
         }
 
         // A body of exactly the limit is routed (the fake router has no endpoints, so it ends as 503).
@@ -373,9 +379,7 @@ public sealed class ProxyForwardingTests
 
         using var response = await gateway.Client.PostAsync("v1/chat/completions", JsonBody(ChatRequest));
 
-        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("upstream_timeout", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        await AssertErrorAsync(response, HttpStatusCode.GatewayTimeout, "upstream_timeout");
         Assert.Equal(0, fallback.RequestCount);
         await gateway.AssertLeasesReleasedAsync();
         Assert.Equal([504], gateway.SingleLease().Statuses);
@@ -389,9 +393,7 @@ public sealed class ProxyForwardingTests
 
         using var response = await gateway.Client.PostAsync("v1/chat/completions", JsonBody(ChatRequest));
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("no_healthy_upstream", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        await AssertErrorAsync(response, HttpStatusCode.ServiceUnavailable, "no_healthy_upstream");
         await gateway.AssertLeasesReleasedAsync();
         var lease = gateway.SingleLease();
         Assert.Equal([503], lease.Statuses);
@@ -470,9 +472,7 @@ public sealed class ProxyForwardingTests
 
         using var response = await gateway.Client.PostAsync("v1/chat/completions", JsonBody(ChatRequest));
 
-        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        Assert.Equal("upstream_error", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        await AssertErrorAsync(response, HttpStatusCode.BadGateway, "upstream_error");
         Assert.Equal(0, fallback.RequestCount);
         await gateway.AssertLeasesReleasedAsync();
         Assert.Equal([502], gateway.SingleLease().Statuses);
@@ -567,10 +567,8 @@ public sealed class ProxyForwardingTests
         using var unknown = await gateway.Client.GetAsync("v1/unknown");
         using var wrongMethod = await gateway.Client.GetAsync("v1/chat/completions");
 
-        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        await AssertErrorAsync(unknown, HttpStatusCode.NotFound, "unknown_url");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
-        using var json = JsonDocument.Parse(await unknown.Content.ReadAsStringAsync());
-        Assert.Equal("unknown_url", json.RootElement.GetProperty("error").GetProperty("code").GetString());
         Assert.Empty(gateway.Router.Inputs);
     }
 

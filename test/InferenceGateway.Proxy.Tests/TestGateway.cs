@@ -39,7 +39,8 @@ internal sealed class TestGateway : IAsyncDisposable
 
     public static async Task<TestGateway> StartAsync(IDictionary<string, string?>? settings = null)
     {
-        var router = new FakeInferenceRouter();
+        // No endpoints until a test names its upstreams; the proxy's own model names.
+        var router = new FakeInferenceRouter { Endpoints = [], RequestedModel = "requested-model", TargetModel = "target-model" };
         var datastore = new FakeDatastore();
         var registry = Metrics.NewCustomRegistry();
         var builder = GatewayServer.CreateBuilder([]);

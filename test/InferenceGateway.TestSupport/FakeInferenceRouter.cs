@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using InferenceGateway.Core.Datastore;
@@ -10,8 +11,9 @@ namespace InferenceGateway.TestSupport;
 public sealed record RecordedRoutingInput(string Path, IReadOnlyDictionary<string, string> Headers, byte[] Body, IReadOnlySet<string>? SubsetHint);
 
 /// <summary>
-/// Hand-written <see cref="IInferenceRouter"/> for front-end tests: records every input, answers with the
-/// configured endpoints (or error, or exception), optionally rewrites the body, and counts live leases.
+/// Hand-written <see cref="IInferenceRouter"/> for front-end tests (ext_proc and the HTTP proxy): records every
+/// input, answers with the configured endpoints (primary first, narrowed to a subset hint), an error or an
+/// exception, optionally rewrites the body and adds headers, and counts live leases.
 /// </summary>
 public sealed class FakeInferenceRouter : IInferenceRouter
 {
@@ -23,11 +25,14 @@ public sealed class FakeInferenceRouter : IInferenceRouter
     /// <summary>When set, every request is refused with this error.</summary>
     public OpenAiError? Error { get; set; }
 
-    /// <summary>When set, Route throws it (the front end must answer 500).</summary>
+    /// <summary>When set, Route throws it (after recording the input; the front end must answer 500).</summary>
     public Exception? Throw { get; set; }
 
     /// <summary>When set, returns the body to forward instead of the original (BodyChanged = true).</summary>
     public Func<byte[], byte[]>? RewriteBody { get; set; }
+
+    /// <summary>Headers added to the upstream request (RoutedRequest.HeadersToSet, next to x-request-id).</summary>
+    public Dictionary<string, string> HeadersToSet { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     public string RequestedModel { get; set; } = "fake-model";
 
@@ -37,6 +42,7 @@ public sealed class FakeInferenceRouter : IInferenceRouter
 
     public ConcurrentQueue<FakeRequestLease> Leases { get; } = new();
 
+    /// <summary>Leases handed out and not yet disposed.</summary>
     public int LiveLeases => Volatile.Read(ref _liveLeases);
 
     public RoutingOutcome Route(RoutingInput input)
@@ -66,9 +72,10 @@ public sealed class FakeInferenceRouter : IInferenceRouter
 
         var requestId = input.Headers.TryGetValue("x-request-id", out var id) && id.Length > 0
             ? id
-            : "fake-request-" + Interlocked.Increment(ref _requestCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            : "fake-" + Interlocked.Increment(ref _requestCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var rewritten = RewriteBody?.Invoke(body);
-        var lease = new FakeRequestLease(this, endpoints[0]);
+        var headers = new Dictionary<string, string>(HeadersToSet, StringComparer.OrdinalIgnoreCase) { ["x-request-id"] = requestId };
+        var lease = new FakeRequestLease(this);
         Interlocked.Increment(ref _liveLeases);
         Leases.Enqueue(lease);
         return RoutingOutcome.Success(new RoutedRequest(
@@ -77,43 +84,43 @@ public sealed class FakeInferenceRouter : IInferenceRouter
             TargetModel,
             CriticalityBand.Default,
             endpoints,
-            rewritten ?? input.Body,
+            rewritten ?? body,
             rewritten is not null,
             Stream: false,
-            new Dictionary<string, string>(StringComparer.Ordinal) { ["x-request-id"] = requestId },
+            headers,
             lease));
     }
 
     internal void Released() => Interlocked.Decrement(ref _liveLeases);
 }
 
-/// <summary>What the front end reported for one request.</summary>
-public sealed class FakeRequestLease(FakeInferenceRouter owner, string primary) : IRequestLease
+/// <summary>What the front end reported for one request; counts disposals (must end at exactly one).</summary>
+public sealed class FakeRequestLease(FakeInferenceRouter owner) : IRequestLease
 {
     private int _disposeCount;
     private int _firstTokenCount;
+    private volatile string? _servedEndpoint;
+    private volatile StrongBox<(int Prompt, int Completion, int Cached)>? _usage;
 
-    public string ServedEndpoint { get; private set; } = primary;
+    /// <summary>The endpoint the front end reported as serving the request; null until it reports one.</summary>
+    public string? ServedEndpoint => _servedEndpoint;
 
-    public bool ServedEndpointReported { get; private set; }
+    public bool ServedEndpointReported => _servedEndpoint is not null;
 
     public int FirstTokenCount => Volatile.Read(ref _firstTokenCount);
 
-    public (int Prompt, int Completion, int Cached)? Usage { get; private set; }
+    public (int Prompt, int Completion, int Cached)? Usage => _usage?.Value;
 
     public ConcurrentQueue<int> Statuses { get; } = new();
 
     public int DisposeCount => Volatile.Read(ref _disposeCount);
 
-    public void SetServedEndpoint(string address)
-    {
-        ServedEndpoint = address;
-        ServedEndpointReported = true;
-    }
+    public void SetServedEndpoint(string address) => _servedEndpoint = address;
 
     public void RecordFirstToken() => Interlocked.Increment(ref _firstTokenCount);
 
-    public void RecordUsage(int promptTokens, int completionTokens, int cachedPromptTokens) => Usage = (promptTokens, completionTokens, cachedPromptTokens);
+    public void RecordUsage(int promptTokens, int completionTokens, int cachedPromptTokens) =>
+        _usage = new StrongBox<(int Prompt, int Completion, int Cached)>((promptTokens, completionTokens, cachedPromptTokens));
 
     public void RecordStatus(int statusCode) => Statuses.Enqueue(statusCode);
 

@@ -9,29 +9,16 @@ namespace InferenceGateway.TestSupport;
 /// </summary>
 public sealed class RecordingScheduler : IScheduler
 {
-    private readonly Lock _gate = new();
-    private readonly List<(SchedulingRequest Request, EndpointCandidate[] Candidates)> _calls = [];
+    private readonly CallLog<(SchedulingRequest Request, EndpointCandidate[] Candidates)> _calls = new();
 
     public SchedulingRejection? Rejection { get; set; }
 
-    public IReadOnlyList<(SchedulingRequest Request, EndpointCandidate[] Candidates)> Calls
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _calls];
-            }
-        }
-    }
+    public IReadOnlyList<(SchedulingRequest Request, EndpointCandidate[] Candidates)> Calls => _calls.Snapshot();
 
     public SchedulingResult Schedule(SchedulingRequest request, ReadOnlySpan<EndpointCandidate> candidates)
     {
         var copy = candidates.ToArray();
-        lock (_gate)
-        {
-            _calls.Add((request, copy));
-        }
+        _calls.Add((request, copy));
 
         if (Rejection is not null)
         {

@@ -1,16 +1,11 @@
-using System.Collections.Frozen;
-using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Prefix;
-using InferenceGateway.Core.Scheduling;
+using static InferenceGateway.Core.Tests.Prefix.PrefixIndexTestData;
 
 namespace InferenceGateway.Core.Tests.Prefix;
 
 /// <summary><see cref="PrefixCacheIndex.ForgetPlacedUpTo"/>: the cut by placement stamp a short cached-token count triggers.</summary>
 public class PrefixCacheIndexForgetTests
 {
-    private static EndpointCandidate Candidate(string address) =>
-        new(new Endpoint(address, address, "ns", "vllm", FrozenDictionary<string, string>.Empty), null, 0, 0);
-
     private static int Matched(PrefixCacheIndex index, ulong[] hashes, string address) => MatchWithStamp(index, hashes, address).Blocks;
 
     /// <summary>Leading blocks <paramref name="address"/> holds, and the placement stamp of the deepest of them.</summary>

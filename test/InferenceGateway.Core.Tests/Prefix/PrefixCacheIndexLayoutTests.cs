@@ -1,7 +1,5 @@
-using System.Collections.Frozen;
-using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Prefix;
-using InferenceGateway.Core.Scheduling;
+using static InferenceGateway.Core.Tests.Prefix.PrefixIndexTestData;
 
 namespace InferenceGateway.Core.Tests.Prefix;
 
@@ -12,17 +10,6 @@ namespace InferenceGateway.Core.Tests.Prefix;
 /// </summary>
 public class PrefixCacheIndexLayoutTests
 {
-    private static EndpointCandidate Candidate(string address) =>
-        new(new Endpoint(address, address, "ns", "vllm", FrozenDictionary<string, string>.Empty), null, 0, 0);
-
-    private static int[] Match(PrefixCacheIndex index, ulong[] hashes, params string[] addresses)
-    {
-        var candidates = addresses.Select(Candidate).ToArray();
-        var matched = new int[addresses.Length];
-        index.Match(hashes, candidates, Enumerable.Range(0, addresses.Length).ToArray(), matched);
-        return matched;
-    }
-
     [Theory]
     [InlineData("a")] // the first holder recorded: the chain's tail
     [InlineData("b")] // the middle of the chain

@@ -1,7 +1,5 @@
-using System.Collections.Frozen;
-using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Prefix;
-using InferenceGateway.Core.Scheduling;
+using static InferenceGateway.Core.Tests.Prefix.PrefixIndexTestData;
 
 namespace InferenceGateway.Core.Tests.Prefix;
 
@@ -115,9 +113,6 @@ public class PrefixCacheIndexModelTests
 
         return hashes;
     }
-
-    private static EndpointCandidate Candidate(string address) =>
-        new(new Endpoint(address, address, "ns", "vllm", FrozenDictionary<string, string>.Empty), null, 0, 0);
 
     /// <summary>
     /// The index's contract written plainly: per endpoint a list, most recent first; endpoint slots numbered in

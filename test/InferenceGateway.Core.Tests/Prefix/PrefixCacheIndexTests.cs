@@ -1,24 +1,11 @@
-using System.Collections.Frozen;
-using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Prefix;
-using InferenceGateway.Core.Scheduling;
+using static InferenceGateway.Core.Tests.Prefix.PrefixIndexTestData;
 
 namespace InferenceGateway.Core.Tests.Prefix;
 
 public class PrefixCacheIndexTests
 {
-    private static EndpointCandidate Candidate(string address) =>
-        new(new Endpoint(address, address, "ns", "vllm", FrozenDictionary<string, string>.Empty), null, 0, 0);
-
     private static ulong[] Blocks(params ulong[] hashes) => hashes;
-
-    private static int[] Match(PrefixCacheIndex index, ulong[] hashes, params string[] addresses)
-    {
-        var candidates = addresses.Select(Candidate).ToArray();
-        var matched = new int[addresses.Length];
-        index.Match(hashes, candidates, Enumerable.Range(0, addresses.Length).ToArray(), matched);
-        return matched;
-    }
 
     [Fact]
     public void Match_RecordedPrefix_LongestLeadingRun()

@@ -1,13 +1,8 @@
-using System.Collections.Frozen;
-using System.Collections.Immutable;
-using System.Text;
 using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Routing;
 using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Scheduling.Config;
-using InferenceGateway.TestSupport;
-using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
+using static InferenceGateway.Core.Tests.Routing.RouterFixture;
 
 namespace InferenceGateway.Core.Tests.Routing;
 
@@ -17,14 +12,11 @@ namespace InferenceGateway.Core.Tests.Routing;
 /// </summary>
 public sealed class CacheFeedbackRoutingTests
 {
-    private const string Chat = "/v1/chat/completions";
     private const string A = "10.0.0.1:8000";
     private const string B = "10.0.0.2:8000";
     private const int PromptTokens = 500;
 
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly FakeMetricsStore _metrics = new();
-    private readonly FakeAdmissionController _admission = new();
+    private readonly RouterFixture _fixture = new();
     private readonly RecordingObserver _observer = new();
     private readonly Scheduler _scheduler = SchedulerBuilder.Build(new SchedulerOptions(), new Random(3));
 
@@ -35,7 +27,7 @@ public sealed class CacheFeedbackRoutingTests
         var (router, oldBlocks, promptBlocks) = Warmed();
 
         // Act: the engine evicted everything (a 200 with 0 cached tokens).
-        using (var lease = Route(router, A, "the prompt"))
+        using (var lease = RoutePinned(router, A, "the prompt"))
         {
             lease.RecordStatus(200);
             lease.RecordUsage(PromptTokens, 1, 0);
@@ -51,7 +43,7 @@ public sealed class CacheFeedbackRoutingTests
     {
         var (router, _, _) = Warmed();
 
-        using (var lease = Route(router, A, "the prompt"))
+        using (var lease = RoutePinned(router, A, "the prompt"))
         {
             lease.RecordStatus(200);
             lease.RecordUsage(PromptTokens, 1, PromptTokens);
@@ -69,7 +61,7 @@ public sealed class CacheFeedbackRoutingTests
     {
         var router = CreateRouter(Pool());
 
-        using (Route(router, A, "brand new"))
+        using (RoutePinned(router, A, "brand new"))
         {
         }
 
@@ -81,7 +73,7 @@ public sealed class CacheFeedbackRoutingTests
     {
         var (router, oldBlocks, promptBlocks) = Warmed();
 
-        using (var lease = Route(router, A, "the prompt"))
+        using (var lease = RoutePinned(router, A, "the prompt"))
         {
             lease.RecordStatus(500);
             lease.RecordUsage(PromptTokens, 1, 0);
@@ -95,7 +87,7 @@ public sealed class CacheFeedbackRoutingTests
     {
         var (router, oldBlocks, promptBlocks) = Warmed();
 
-        using (var lease = Route(router, A, "the prompt"))
+        using (var lease = RoutePinned(router, A, "the prompt"))
         {
             lease.RecordUsage(PromptTokens, 1, 0);
         }
@@ -108,7 +100,7 @@ public sealed class CacheFeedbackRoutingTests
     {
         var (router, oldBlocks, promptBlocks) = Warmed();
 
-        using (var lease = Route(router, A, "the prompt"))
+        using (var lease = RoutePinned(router, A, "the prompt"))
         {
             lease.SetServedEndpoint(B);
             lease.RecordStatus(200);
@@ -123,7 +115,7 @@ public sealed class CacheFeedbackRoutingTests
     {
         var (router, oldBlocks, promptBlocks) = Warmed();
 
-        using (var lease = Route(router, A, "the prompt"))
+        using (var lease = RoutePinned(router, A, "the prompt"))
         {
             lease.RecordStatus(200);
         }
@@ -136,14 +128,14 @@ public sealed class CacheFeedbackRoutingTests
     {
         // Arrange: the same history, but no response ever reported cached tokens.
         var router = CreateRouter(Pool());
-        Complete(Route(router, A, "old"), cached: 0);
+        Complete(RoutePinned(router, A, "old"), cached: 0);
         var oldBlocks = _scheduler.PrefixIndex.CountFor(A);
-        Complete(Route(router, A, "the prompt"), cached: 0);
+        Complete(RoutePinned(router, A, "the prompt"), cached: 0);
         var bothBlocks = _scheduler.PrefixIndex.CountFor(A);
 
         // Act
-        Complete(Route(router, A, "the prompt"), cached: 0);
-        Complete(Route(router, A, "the prompt"), cached: 0);
+        Complete(RoutePinned(router, A, "the prompt"), cached: 0);
+        Complete(RoutePinned(router, A, "the prompt"), cached: 0);
 
         // Assert: nothing was trimmed.
         Assert.True(oldBlocks > 0 && bothBlocks > oldBlocks, $"old {oldBlocks}, both {bothBlocks}");
@@ -157,11 +149,11 @@ public sealed class CacheFeedbackRoutingTests
     private (InferenceRouter Router, int OldBlocks, int PromptBlocks) Warmed()
     {
         var router = CreateRouter(Pool());
-        Complete(Route(router, A, "old"), cached: 0);
+        Complete(RoutePinned(router, A, "old"), cached: 0);
         var oldBlocks = _scheduler.PrefixIndex.CountFor(A);
-        Complete(Route(router, A, "the prompt"), cached: 0);
+        Complete(RoutePinned(router, A, "the prompt"), cached: 0);
         var promptBlocks = _scheduler.PrefixIndex.CountFor(A) - oldBlocks;
-        Complete(Route(router, A, "the prompt"), cached: PromptTokens);
+        Complete(RoutePinned(router, A, "the prompt"), cached: PromptTokens);
         Assert.Equal(oldBlocks + promptBlocks, _scheduler.PrefixIndex.CountFor(A));
         return (router, oldBlocks, promptBlocks);
     }
@@ -177,36 +169,8 @@ public sealed class CacheFeedbackRoutingTests
     {
         var datastore = new InMemoryDatastore();
         datastore.Publish(pool);
-        return new InferenceRouter(
-            datastore,
-            _metrics,
-            new InFlightTracker(_time),
-            _admission,
-            _scheduler,
-            Options.Create(new RoutingOptions()),
-            _time,
-            new Random(1),
-            [_observer]);
+        return _fixture.CreateRouter(datastore, _scheduler, observers: [_observer]);
     }
 
-    /// <summary>Routes a long prompt on <paramref name="topic"/> to <paramref name="address"/> (pinned by the subset hint).</summary>
-    private static IRequestLease Route(InferenceRouter router, string address, string topic)
-    {
-        var prompt = string.Concat(Enumerable.Repeat(topic + " lorem ipsum dolor sit amet ", 40));
-        var body = $$"""{"model":"base","messages":[{"role":"user","content":"{{prompt}}"}]}""";
-        var outcome = router.Route(new RoutingInput(
-            Chat,
-            FrozenDictionary<string, string>.Empty,
-            Encoding.UTF8.GetBytes(body),
-            new HashSet<string>(StringComparer.Ordinal) { address }));
-        Assert.True(outcome.Error is null, outcome.Error?.Message);
-        Assert.Equal(address, outcome.Routed!.Endpoints[0]);
-        return outcome.Routed.Lease;
-    }
-
-    private static DatastoreSnapshot Pool()
-    {
-        var endpoints = ImmutableArray.Create(FakeDatastore.CreateEndpoint(A, "pod-a"), FakeDatastore.CreateEndpoint(B, "pod-b"));
-        return FakeDatastore.Snapshot([], "base") with { Endpoints = endpoints };
-    }
+    private static DatastoreSnapshot Pool() => BasePool(("pod-a", A), ("pod-b", B));
 }

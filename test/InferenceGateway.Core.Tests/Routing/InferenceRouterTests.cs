@@ -8,27 +8,23 @@ using InferenceGateway.Core.Routing;
 using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Tests.Requests;
 using InferenceGateway.TestSupport;
-using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
+using static InferenceGateway.Core.Tests.Routing.RouterFixture;
 
 namespace InferenceGateway.Core.Tests.Routing;
 
 public sealed class InferenceRouterTests
 {
-    private const string Chat = "/v1/chat/completions";
     private static readonly string[] ThreeEndpoints = ["10.0.0.1:8000", "10.0.0.2:8000", "10.0.0.3:8000"];
 
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly RouterFixture _fixture = new();
     private readonly FakeDatastore _datastore = new();
-    private readonly FakeMetricsStore _metrics = new();
-    private readonly FakeAdmissionController _admission = new();
     private readonly RecordingScheduler _scheduler = new();
     private readonly RecordingObserver _observer = new();
     private readonly InFlightTracker _tracker;
 
     public InferenceRouterTests()
     {
-        _tracker = new InFlightTracker(_time);
+        _tracker = new InFlightTracker(_fixture.Time);
         _datastore.Publish(FakeDatastore.Snapshot(
             ThreeEndpoints,
             FakeDatastore.Model("base"),
@@ -247,7 +243,7 @@ public sealed class InferenceRouterTests
         // Assert
         Assert.Equal(new[] { ThreeEndpoints[0], ThreeEndpoints[2] }, routed.Endpoints.ToArray());
         Assert.Equal(2, _scheduler.Calls[0].Candidates.Length);
-        Assert.Equal(2, _admission.Calls[0].Candidates.Length);
+        Assert.Equal(2, _fixture.Admission.Calls[0].Candidates.Length);
         routed.Lease.Dispose();
     }
 
@@ -285,9 +281,9 @@ public sealed class InferenceRouterTests
     {
         // Arrange
         var router = CreateRouter();
-        var now = _time.GetUtcNow();
-        _metrics.Set(ThreeEndpoints[0], FakeMetricsStore.Metrics(now - TimeSpan.FromSeconds(1), waiting: 3));
-        _metrics.Set(ThreeEndpoints[1], FakeMetricsStore.Metrics(now - TimeSpan.FromSeconds(3), waiting: 4));
+        var now = _fixture.Time.GetUtcNow();
+        _fixture.Metrics.Set(ThreeEndpoints[0], FakeMetricsStore.Metrics(now - TimeSpan.FromSeconds(1), waiting: 3));
+        _fixture.Metrics.Set(ThreeEndpoints[1], FakeMetricsStore.Metrics(now - TimeSpan.FromSeconds(3), waiting: 4));
 
         // Act
         var routed = Routed(router.Route(Input(Chat, """{"model":"base","messages":[]}""")));
@@ -297,7 +293,7 @@ public sealed class InferenceRouterTests
         Assert.Equal(3, candidates[0].Metrics!.WaitingRequests);
         Assert.Null(candidates[1].Metrics);
         Assert.Null(candidates[2].Metrics);
-        Assert.Null(_admission.Calls[0].Candidates[1].Metrics);
+        Assert.Null(_fixture.Admission.Calls[0].Candidates[1].Metrics);
         routed.Lease.Dispose();
     }
 
@@ -306,7 +302,7 @@ public sealed class InferenceRouterTests
     {
         // Arrange
         var router = CreateRouter(options: new RoutingOptions { StalenessThreshold = TimeSpan.FromSeconds(5) });
-        _metrics.Set(ThreeEndpoints[1], FakeMetricsStore.Metrics(_time.GetUtcNow() - TimeSpan.FromSeconds(3)));
+        _fixture.Metrics.Set(ThreeEndpoints[1], FakeMetricsStore.Metrics(_fixture.Time.GetUtcNow() - TimeSpan.FromSeconds(3)));
 
         // Act
         var routed = Routed(router.Route(Input(Chat, """{"model":"base","messages":[]}""")));
@@ -320,7 +316,7 @@ public sealed class InferenceRouterTests
     public void Route_AdmissionRefuses_Returns429WithRetryAfterAndLeavesNothingInFlight()
     {
         // Arrange
-        _admission.Decision = AdmissionDecision.Refuse("pool saturated", TimeSpan.FromSeconds(3));
+        _fixture.Admission.Decision = AdmissionDecision.Refuse("pool saturated", TimeSpan.FromSeconds(3));
         var router = CreateRouter();
 
         // Act
@@ -329,7 +325,7 @@ public sealed class InferenceRouterTests
         // Assert
         var error = AssertError(outcome, 429, "pool saturated");
         Assert.Equal(TimeSpan.FromSeconds(3), error.RetryAfter);
-        Assert.Equal(CriticalityBand.Critical, _admission.Calls[0].Band);
+        Assert.Equal(CriticalityBand.Critical, _fixture.Admission.Calls[0].Band);
         Assert.Empty(_scheduler.Calls);
         Assert.Empty(_tracker.Snapshot());
         Assert.Empty(_observer.Routed);
@@ -449,7 +445,7 @@ public sealed class InferenceRouterTests
         Assert.Contains(Assert.Single(routed.Endpoints), ThreeEndpoints);
         Assert.Equal(string.Empty, routed.RequestedModel);
         Assert.Equal(CriticalityBand.Default, routed.Criticality);
-        Assert.Equal(CriticalityBand.Default, Assert.Single(_admission.Calls).Band);
+        Assert.Equal(CriticalityBand.Default, Assert.Single(_fixture.Admission.Calls).Band);
         Assert.Equal("get-1", routed.HeadersToSet[RoutingHeaders.RequestId]);
         Assert.True(routed.Body.IsEmpty);
         Assert.Empty(_scheduler.Calls);
@@ -476,7 +472,7 @@ public sealed class InferenceRouterTests
     public void Route_HeaderOnlyOnOtherPathWhenShed_Returns429()
     {
         // Arrange
-        _admission.Decision = AdmissionDecision.Refuse("pool saturated", TimeSpan.FromSeconds(1));
+        _fixture.Admission.Decision = AdmissionDecision.Refuse("pool saturated", TimeSpan.FromSeconds(1));
         var router = CreateRouter();
 
         // Act
@@ -529,33 +525,8 @@ public sealed class InferenceRouterTests
         routed.Lease.Dispose();
     }
 
-    private InferenceRouter CreateRouter(Random? random = null, RoutingOptions? options = null) => new(
-        _datastore,
-        _metrics,
-        _tracker,
-        _admission,
-        _scheduler,
-        Options.Create(options ?? new RoutingOptions()),
-        _time,
-        random ?? new Random(1),
-        [_observer]);
-
-    private static RoutingInput Input(string path, string body, params (string Name, string Value)[] headers)
-    {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in headers)
-        {
-            map[name] = value;
-        }
-
-        return new RoutingInput(path, map, Encoding.UTF8.GetBytes(body));
-    }
-
-    private static RoutedRequest Routed(RoutingOutcome outcome)
-    {
-        Assert.True(outcome.Error is null, outcome.Error?.Message);
-        return outcome.Routed!;
-    }
+    private InferenceRouter CreateRouter(Random? random = null, RoutingOptions? options = null) =>
+        _fixture.CreateRouter(_datastore, _scheduler, _tracker, options: options, random: random, observers: [_observer]);
 
     private static OpenAiError AssertError(RoutingOutcome outcome, int status, string messagePart)
     {

@@ -8,11 +8,11 @@ using InferenceGateway.Core.Tests.Sources;
 using InferenceGateway.TestSupport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 using static InferenceGateway.Core.Tests.Datastore.Resources;
 using static InferenceGateway.Core.Tests.Datastore.VersionedResources;
 using A1 = InferenceGateway.Api.V1Alpha1;
 using A2 = InferenceGateway.Api.V1Alpha2;
+using static InferenceGateway.Core.Tests.Routing.RouterFixture;
 
 namespace InferenceGateway.Core.Tests.Routing;
 
@@ -22,12 +22,8 @@ namespace InferenceGateway.Core.Tests.Routing;
 /// </summary>
 public sealed class ObjectiveAndRewriteRoutingTests
 {
-    private const string Chat = "/v1/chat/completions";
-
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private readonly RouterFixture _fixture = new();
     private readonly FakeDatastore _datastore = new();
-    private readonly FakeMetricsStore _metrics = new();
-    private readonly FakeAdmissionController _admission = new();
     private readonly RecordingScheduler _scheduler = new();
     private readonly RecordingLogger<InferenceRouter> _logger = new();
 
@@ -40,34 +36,11 @@ public sealed class ObjectiveAndRewriteRoutingTests
         _datastore.Publish(result.Snapshot!);
     }
 
-    private InferenceRouter CreateRouter(int seed = 1, IAdmissionController? admission = null) => new(
-        _datastore,
-        _metrics,
-        new InFlightTracker(_time),
-        admission ?? _admission,
-        _scheduler,
-        Options.Create(new RoutingOptions()),
-        _time,
-        new Random(seed),
-        [],
-        _logger);
+    private InferenceRouter CreateRouter(int seed = 1, IAdmissionController? admission = null) =>
+        _fixture.CreateRouter(_datastore, _scheduler, admission: admission, random: new Random(seed), observers: [], logger: _logger);
 
-    private static RoutingInput Input(string model, params (string Name, string Value)[] headers)
-    {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in headers)
-        {
-            map[name] = value;
-        }
-
-        return new RoutingInput(Chat, map, Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}"""));
-    }
-
-    private static RoutedRequest Routed(RoutingOutcome outcome)
-    {
-        Assert.True(outcome.Error is null, outcome.Error?.Message);
-        return outcome.Routed!;
-    }
+    private static RoutingInput Input(string model, params (string Name, string Value)[] headers) =>
+        RouterFixture.Input(Chat, $$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""", headers);
 
     private static A1.InferenceModel CriticalModel(string modelName) =>
         Model("m-" + modelName, modelName, criticality: A1.Criticality.Critical);
@@ -88,7 +61,7 @@ public sealed class ObjectiveAndRewriteRoutingTests
 
         // Assert
         Assert.Equal(expected, routed.Criticality);
-        Assert.Equal(expected, Assert.Single(_admission.Calls).Band);
+        Assert.Equal(expected, Assert.Single(_fixture.Admission.Calls).Band);
         Assert.Equal(expected, Assert.Single(_scheduler.Calls).Request.Criticality);
         Assert.Equal(objective, routed.InferenceObjective);
         routed.Lease.Dispose();
@@ -129,10 +102,10 @@ public sealed class ObjectiveAndRewriteRoutingTests
         Publish(PoolV1(), Objective("batch", -5), Objective("premium", 3));
         foreach (var address in new[] { "10.0.0.1:8000", "10.0.0.2:8000" })
         {
-            _metrics.Set(address, FakeMetricsStore.Metrics(_time.GetUtcNow(), waiting: 6));
+            _fixture.Metrics.Set(address, FakeMetricsStore.Metrics(_fixture.Time.GetUtcNow(), waiting: 6));
         }
 
-        var admission = new SaturationAdmissionController(Options.Create(new SaturationAdmissionOptions()), _time);
+        var admission = new SaturationAdmissionController(Options.Create(new SaturationAdmissionOptions()), _fixture.Time);
         var router = CreateRouter(admission: admission);
 
         // Act

@@ -1,13 +1,9 @@
-using System.Collections.Frozen;
-using System.Collections.Immutable;
-using System.Text;
 using InferenceGateway.Core.Datastore;
 using InferenceGateway.Core.Routing;
 using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Scheduling.Config;
 using InferenceGateway.TestSupport;
-using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
+using static InferenceGateway.Core.Tests.Routing.RouterFixture;
 
 namespace InferenceGateway.Core.Tests.Routing;
 
@@ -17,14 +13,11 @@ namespace InferenceGateway.Core.Tests.Routing;
 /// </summary>
 public sealed class PrefixIndexPruningTests
 {
-    private const string Chat = "/v1/chat/completions";
     private const string A = "10.0.0.1:8000";
     private const string B = "10.0.0.2:8000";
     private const string C = "10.0.0.3:8000";
 
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    private readonly FakeMetricsStore _metrics = new();
-    private readonly FakeAdmissionController _admission = new();
+    private readonly RouterFixture _fixture = new();
     private readonly Scheduler _scheduler = SchedulerBuilder.Build(new SchedulerOptions(), new Random(3));
 
     [Fact]
@@ -32,14 +25,14 @@ public sealed class PrefixIndexPruningTests
     {
         // Arrange
         var datastore = new InMemoryDatastore();
-        datastore.Publish(Pool(("pod-a", A), ("pod-b", B), ("pod-c", C)));
+        datastore.Publish(BasePool(("pod-a", A), ("pod-b", B), ("pod-c", C)));
         var router = CreateRouter(datastore);
         WarmEach(router, A, B, C);
         var index = _scheduler.PrefixIndex;
         var (a, c) = (index.CountFor(A), index.CountFor(C));
 
         // Act: pod-b leaves (scaled down, or its IP changed on replacement).
-        datastore.Publish(Pool(("pod-a", A), ("pod-c", C)));
+        datastore.Publish(BasePool(("pod-a", A), ("pod-c", C)));
 
         // Assert
         Assert.Equal(0, index.CountFor(B));
@@ -54,14 +47,14 @@ public sealed class PrefixIndexPruningTests
     {
         // Arrange
         var datastore = new InMemoryDatastore();
-        datastore.Publish(Pool(("pod-a", A), ("pod-b", B)));
+        datastore.Publish(BasePool(("pod-a", A), ("pod-b", B)));
         var router = CreateRouter(datastore);
         WarmEach(router, A, B);
         var index = _scheduler.PrefixIndex;
         var a = index.CountFor(A);
 
         // Act: in one snapshot, B's address now belongs to another pod (its KV cache starts empty).
-        datastore.Publish(Pool(("pod-a", A), ("pod-b-7f9c", B)));
+        datastore.Publish(BasePool(("pod-a", A), ("pod-b-7f9c", B)));
 
         // Assert
         Assert.Equal(0, index.CountFor(B));
@@ -74,14 +67,14 @@ public sealed class PrefixIndexPruningTests
     {
         // Arrange
         var datastore = new InMemoryDatastore();
-        datastore.Publish(Pool(("pod-a", A), ("pod-b", B)));
+        datastore.Publish(BasePool(("pod-a", A), ("pod-b", B)));
         var router = CreateRouter(datastore);
         WarmEach(router, A, B);
         var index = _scheduler.PrefixIndex;
 
         // Act: the container restarts; the pod is not Ready meanwhile, so the pool is published without it.
-        datastore.Publish(Pool(("pod-a", A)));
-        datastore.Publish(Pool(("pod-a", A), ("pod-b", B)));
+        datastore.Publish(BasePool(("pod-a", A)));
+        datastore.Publish(BasePool(("pod-a", A), ("pod-b", B)));
 
         // Assert: back with an empty cache as far as the index knows, and it learns again from new placements.
         Assert.Equal(0, index.CountFor(B));
@@ -93,30 +86,22 @@ public sealed class PrefixIndexPruningTests
     public void PoolChanged_OlderSnapshotAfterNewer_IsNotPassedOn()
     {
         // Arrange: a datastore that hands out versions as told (InMemoryDatastore would number them itself).
-        var datastore = new FakeDatastore(Pool(("pod-a", A), ("pod-b", B), ("pod-c", C)) with { Version = 1 });
+        var datastore = new FakeDatastore(BasePool(("pod-a", A), ("pod-b", B), ("pod-c", C)) with { Version = 1 });
         var router = CreateRouter(datastore);
         WarmEach(router, A, B, C);
         var index = _scheduler.PrefixIndex;
         var b = index.CountFor(B);
 
         // Act: version 3 retires C; a late version 2 (without B) must not roll the pool back.
-        datastore.Publish(Pool(("pod-a", A), ("pod-b", B)) with { Version = 3 });
-        datastore.Publish(Pool(("pod-a", A)) with { Version = 2 });
+        datastore.Publish(BasePool(("pod-a", A), ("pod-b", B)) with { Version = 3 });
+        datastore.Publish(BasePool(("pod-a", A)) with { Version = 2 });
 
         // Assert
         Assert.Equal(0, index.CountFor(C));
         Assert.Equal(b, index.CountFor(B));
     }
 
-    private InferenceRouter CreateRouter(IDatastore datastore) => new(
-        datastore,
-        _metrics,
-        new InFlightTracker(_time),
-        _admission,
-        _scheduler,
-        Options.Create(new RoutingOptions()),
-        _time,
-        new Random(1));
+    private InferenceRouter CreateRouter(IDatastore datastore) => _fixture.CreateRouter(datastore, _scheduler);
 
     /// <summary>Routes one distinct long prompt to each address (pinned by the subset hint) and checks it was recorded.</summary>
     private void WarmEach(InferenceRouter router, params string[] addresses)
@@ -128,28 +113,5 @@ public sealed class PrefixIndexPruningTests
         }
     }
 
-    private static void Route(InferenceRouter router, string address, string topic)
-    {
-        var prompt = string.Concat(Enumerable.Repeat(topic + " lorem ipsum dolor sit amet ", 40));
-        var body = $$"""{"model":"base","messages":[{"role":"user","content":"{{prompt}}"}]}""";
-        var outcome = router.Route(new RoutingInput(
-            Chat,
-            FrozenDictionary<string, string>.Empty,
-            Encoding.UTF8.GetBytes(body),
-            new HashSet<string>(StringComparer.Ordinal) { address }));
-        Assert.True(outcome.Error is null, outcome.Error?.Message);
-        Assert.Equal(address, outcome.Routed!.Endpoints[0]);
-        outcome.Routed.Lease.Dispose();
-    }
-
-    private static DatastoreSnapshot Pool(params (string Name, string Address)[] pods)
-    {
-        var endpoints = ImmutableArray.CreateBuilder<Endpoint>(pods.Length);
-        foreach (var (name, address) in pods)
-        {
-            endpoints.Add(FakeDatastore.CreateEndpoint(address, name));
-        }
-
-        return FakeDatastore.Snapshot([], "base") with { Endpoints = endpoints.MoveToImmutable() };
-    }
+    private static void Route(InferenceRouter router, string address, string topic) => RoutePinned(router, address, topic).Dispose();
 }

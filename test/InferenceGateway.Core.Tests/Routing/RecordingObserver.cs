@@ -1,44 +1,23 @@
 using InferenceGateway.Core.Routing;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.Core.Tests.Routing;
 
 /// <summary>Records the observer calls (internal types, so it lives next to the tests).</summary>
 internal sealed class RecordingObserver : IRequestObserver
 {
-    private readonly Lock _gate = new();
-    private readonly List<RoutedRequestInfo> _routed = [];
-    private readonly List<CompletedRequest> _completed = [];
+    private readonly CallLog<RoutedRequestInfo> _routed = new();
+    private readonly CallLog<CompletedRequest> _completed = new();
 
     public bool Throw { get; set; }
 
-    public IReadOnlyList<RoutedRequestInfo> Routed
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _routed];
-            }
-        }
-    }
+    public IReadOnlyList<RoutedRequestInfo> Routed => _routed.Snapshot();
 
-    public IReadOnlyList<CompletedRequest> Completed
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _completed];
-            }
-        }
-    }
+    public IReadOnlyList<CompletedRequest> Completed => _completed.Snapshot();
 
     public void OnRouted(RoutedRequestInfo request)
     {
-        lock (_gate)
-        {
-            _routed.Add(request);
-        }
+        _routed.Add(request);
 
         if (Throw)
         {
@@ -48,10 +27,7 @@ internal sealed class RecordingObserver : IRequestObserver
 
     public void OnCompleted(CompletedRequest request)
     {
-        lock (_gate)
-        {
-            _completed.Add(request);
-        }
+        _completed.Add(request);
 
         if (Throw)
         {

@@ -1,4 +1,3 @@
-using System.Text;
 using InferenceGateway.Core.Prefix;
 using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Scheduling.Scorers;
@@ -25,8 +24,7 @@ public class PrefillCostSpillTargetRoomTests
     private static PrefixCacheIndex IndexWith(int pod)
     {
         var index = new PrefixCacheIndex(new PrefixCacheOptions());
-        var hashes = new ulong[Blocks];
-        PrefixHasher.ComputeBlockHashes(PrefixHasher.ModelSeed("m"), Encoding.UTF8.GetBytes(Prompt), 64, hashes);
+        var hashes = PromptBlocks(Prompt, Blocks);
         index.Record(hashes, Ep(pod).Address, NumBlocks);
         return index;
     }
@@ -36,8 +34,7 @@ public class PrefillCostSpillTargetRoomTests
 
     private static int Best(PrefillCostOptions options, PrefixCacheIndex index, params EndpointCandidate[] candidates)
     {
-        var scores = Score(new PrefillCostScorer("c", options), Request(prompt: Prompt), index, candidates);
-        return Array.IndexOf(scores, scores.Max());
+        return SchedulingTestData.Best(Score(new PrefillCostScorer("c", options), Request(prompt: Prompt), index, candidates));
     }
 
     [Fact]
@@ -77,8 +74,7 @@ public class PrefillCostSpillTargetRoomTests
         // Endpoint 3 holds the first 280 of 300 blocks at 94 % KV: it adds 320 tokens, 0.2 % of its memory, so the
         // rule leaves it alone and it takes the overflow before a fresh copy elsewhere would.
         var index = IndexWith(2);
-        var hashes = new ulong[Blocks];
-        PrefixHasher.ComputeBlockHashes(PrefixHasher.ModelSeed("m"), Encoding.UTF8.GetBytes(Prompt), 64, hashes);
+        var hashes = PromptBlocks(Prompt, Blocks);
         index.Record(hashes.AsSpan(0, 280), Ep(3).Address, NumBlocks);
         EndpointCandidate[] candidates = [Sized(1, 0, 0.94), Sized(2, 25, 0.94), Sized(3, 0, 0.94), Sized(4, 0, 0.94)];
 

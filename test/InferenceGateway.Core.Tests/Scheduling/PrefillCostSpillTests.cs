@@ -1,4 +1,3 @@
-using System.Text;
 using InferenceGateway.Core.Prefix;
 using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Scheduling.Scorers;
@@ -17,8 +16,7 @@ public class PrefillCostSpillTests
     private static PrefixCacheIndex IndexWith(params (int Pod, int Blocks)[] holders)
     {
         var index = new PrefixCacheIndex(new PrefixCacheOptions());
-        var hashes = new ulong[Blocks];
-        PrefixHasher.ComputeBlockHashes(PrefixHasher.ModelSeed("m"), Encoding.UTF8.GetBytes(Prompt), 64, hashes);
+        var hashes = PromptBlocks(Prompt, Blocks);
         foreach (var (pod, blocks) in holders)
         {
             index.Record(hashes.AsSpan(0, blocks), Ep(pod).Address, 10_000);
@@ -29,8 +27,6 @@ public class PrefillCostSpillTests
 
     private static double[] ScoreDefault(PrefixCacheIndex index, params EndpointCandidate[] candidates) =>
         Score(new PrefillCostScorer("c", new PrefillCostOptions()), Request(prompt: Prompt), index, candidates);
-
-    private static int Best(double[] scores) => Array.IndexOf(scores, scores.Max());
 
     [Fact]
     public void Score_SaturatedClusterHitQueueLongerThanOthers_KeepsAffinity()

@@ -1,4 +1,3 @@
-using System.Text;
 using InferenceGateway.Core.Prefix;
 using InferenceGateway.Core.Scheduling.Scorers;
 using static InferenceGateway.Core.Tests.Scheduling.SchedulingTestData;
@@ -18,8 +17,7 @@ public class PrefillCostStaleHolderTests
         // load: 2 (hit) < 1 (hit + 0.5 prompt) < 4 (3/4 miss) < 3 (3/4 miss + 0.5 prompt). A recency compared
         // across depths would make pod 4 stale too (tied with pod 3).
         var prompt = Text(41, Blocks * 64);
-        var hashes = new ulong[Blocks];
-        PrefixHasher.ComputeBlockHashes(PrefixHasher.ModelSeed("m"), Encoding.UTF8.GetBytes(prompt), 64, hashes);
+        var hashes = PromptBlocks(prompt, Blocks);
         var index = new PrefixCacheIndex(new PrefixCacheOptions());
         foreach (var (pod, blocks) in new[] { (3, Blocks / 4), (1, Blocks), (4, Blocks / 4), (2, Blocks) })
         {

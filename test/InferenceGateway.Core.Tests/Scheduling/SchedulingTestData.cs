@@ -5,14 +5,14 @@ using InferenceGateway.Core.Metrics;
 using InferenceGateway.Core.Prefix;
 using InferenceGateway.Core.Scheduling;
 using InferenceGateway.Core.Scheduling.Config;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.Core.Tests.Scheduling;
 
 /// <summary>Builders for endpoints, metrics, candidates and requests used by the scheduling tests.</summary>
 internal static class SchedulingTestData
 {
-    public static Endpoint Ep(int i) =>
-        new($"10.0.0.{i}:8000", $"pod-{i}", "default", Endpoint.DefaultEngineType, FrozenDictionary<string, string>.Empty);
+    public static Endpoint Ep(int i) => FakeDatastore.CreateEndpoint($"10.0.0.{i}:8000", $"pod-{i}");
 
     public static EndpointMetrics Scrape(
         int waiting = 0,
@@ -65,6 +65,17 @@ internal static class SchedulingTestData
         var scores = new double[candidates.Length];
         scorer.Score(cycle, subset, scores);
         return scores;
+    }
+
+    /// <summary>The index of the highest score (the first on a tie).</summary>
+    public static int Best(double[] scores) => Array.IndexOf(scores, scores.Max());
+
+    /// <summary>The first <paramref name="blocks"/> block hashes of <paramref name="prompt"/> for model "m", 64 bytes (16 tokens) a block.</summary>
+    public static ulong[] PromptBlocks(string prompt, int blocks)
+    {
+        var hashes = new ulong[blocks];
+        PrefixHasher.ComputeBlockHashes(PrefixHasher.ModelSeed("m"), Encoding.UTF8.GetBytes(prompt), 64, hashes);
+        return hashes;
     }
 
     /// <summary>Endpoint indices (1-based pod numbers) surviving one filter.</summary>

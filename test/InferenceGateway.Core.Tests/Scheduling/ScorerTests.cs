@@ -174,8 +174,7 @@ public class ScorerTests
     {
         var index = new PrefixCacheIndex(new PrefixCacheOptions());
         var prompt = Text(1, 4 * 64);
-        var hashes = new ulong[4];
-        PrefixHasher.ComputeBlockHashes(PrefixHasher.ModelSeed("m"), System.Text.Encoding.UTF8.GetBytes(prompt), 64, hashes);
+        var hashes = PromptBlocks(prompt, 4);
         index.Record(hashes.AsSpan(0, recordedBlocks), Ep(1).Address, 1000);
 
         var scores = Score(new PrefixCacheScorer("p"), Request(prompt: prompt), index, Candidate(1, Scrape()));
@@ -188,8 +187,7 @@ public class ScorerTests
     {
         var index = new PrefixCacheIndex(new PrefixCacheOptions());
         var prompt = Text(2, 40 * 64);
-        var hashes = new ulong[40];
-        PrefixHasher.ComputeBlockHashes(PrefixHasher.ModelSeed("m"), System.Text.Encoding.UTF8.GetBytes(prompt), 64, hashes);
+        var hashes = PromptBlocks(prompt, 40);
         index.Record(hashes, Ep(2).Address, 1000);
 
         var scores = Score(new PrefillCostScorer("c", new PrefillCostOptions()), Request(prompt: prompt), index, Candidate(1, Scrape(running: 3)), Candidate(2, Scrape(running: 3)));
@@ -203,8 +201,7 @@ public class ScorerTests
     {
         var index = new PrefixCacheIndex(new PrefixCacheOptions());
         var prompt = Text(3, 40 * 64);
-        var hashes = new ulong[40];
-        PrefixHasher.ComputeBlockHashes(PrefixHasher.ModelSeed("m"), System.Text.Encoding.UTF8.GetBytes(prompt), 64, hashes);
+        var hashes = PromptBlocks(prompt, 40);
         index.Record(hashes, Ep(2).Address, 1000);
 
         var scores = Score(new PrefillCostScorer("c", new PrefillCostOptions()), Request(prompt: prompt), index, Candidate(1, Scrape(running: 3)), Candidate(2, Scrape(waiting: 4, running: 3)));

@@ -204,39 +204,6 @@ public sealed class EppCluster : IAsyncDisposable
 
     public Task<string> MetricsTextAsync() => Http.GetStringAsync(MetricsUri);
 
-    /// <summary>The value of the first sample whose line starts with <paramref name="prefix"/> (name and labels), or null.</summary>
-    public static double? Sample(string metricsText, string prefix)
-    {
-        foreach (var line in metricsText.Split('\n'))
-        {
-            if (line.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Whether at least one sample starts with <paramref name="prefix"/> and every such sample equals <paramref name="value"/>.</summary>
-    public static bool AllSamplesAre(string metricsText, string prefix, double value)
-    {
-        var seen = false;
-        foreach (var line in metricsText.Split('\n'))
-        {
-            if (line.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                seen = true;
-                if (double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture) != value)
-                {
-                    return false;
-                }
-            }
-        }
-
-        return seen;
-    }
-
     public async ValueTask DisposeAsync()
     {
         Client?.Dispose();
