@@ -2,6 +2,7 @@ using System.Text;
 using InferenceGateway.Core.Routing;
 using InferenceGateway.Core.Usage;
 using InferenceGateway.Proxy.Forwarding;
+using InferenceGateway.TestSupport;
 using Microsoft.AspNetCore.Http;
 
 namespace InferenceGateway.Proxy.Tests;
