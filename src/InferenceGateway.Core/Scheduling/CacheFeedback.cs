@@ -8,7 +8,8 @@ namespace InferenceGateway.Core.Scheduling;
 /// <param name="Address">The primary endpoint.</param>
 /// <param name="CachedFraction">Share of the prompt the index matched there, in (0, 1].</param>
 /// <param name="PlacedAt">The index's logical time of the last placement of the deepest matched block there, before this request.</param>
-public readonly record struct CacheExpectation(string Address, double CachedFraction, long PlacedAt);
+/// <param name="BlockTokens">The endpoint's KV block size in tokens as the index hashed it; 0 = the index's default.</param>
+public readonly record struct CacheExpectation(string Address, double CachedFraction, long PlacedAt, int BlockTokens = 0);
 
 /// <summary>
 /// Optional, on schedulers that keep a prefix index: learns from a response's

@@ -54,8 +54,9 @@ internal sealed class Scheduler : IScheduler, IEndpointSetObserver, ICacheFeedba
     /// </summary>
     /// <remarks>
     /// An endpoint is trusted only once one of its responses reported cached tokens, so a server that does not
-    /// report them at all never looks like one that evicts everything. The slack covers what is not an eviction: engines cache whole blocks and never a prompt's last token, and
-    /// the index counts tokens as bytes / 4. The cut is conservative: the first missing block was placed no
+    /// report them at all never looks like one that evicts everything. The slack (two of the endpoint's own blocks, at
+    /// least 2 % of the prompt) covers what is not an eviction: engines cache whole blocks and never a prompt's last
+    /// token, and the index counts tokens as bytes / 4. The cut is conservative: the first missing block was placed no
     /// earlier than the deepest matched one, so older entries (which the engine's LRU dropped first) go, newer stay.
     /// </remarks>
     public void OnUsage(CacheExpectation expectation, int promptTokens, int cachedPromptTokens)
@@ -75,7 +76,8 @@ internal sealed class Scheduler : IScheduler, IEndpointSetObserver, ICacheFeedba
         }
 
         var expected = expectation.CachedFraction * promptTokens;
-        var slack = Math.Max(2.0 * PrefixIndex.Options.DefaultBlockSizeTokens, 0.02 * promptTokens);
+        var blockTokens = expectation.BlockTokens > 0 ? expectation.BlockTokens : PrefixIndex.Options.DefaultBlockSizeTokens;
+        var slack = Math.Max(2.0 * blockTokens, 0.02 * promptTokens);
         if (cachedPromptTokens >= expected - slack)
         {
             return;

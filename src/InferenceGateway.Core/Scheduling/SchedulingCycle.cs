@@ -275,7 +275,7 @@ internal sealed class SchedulingCycle
             return null;
         }
 
-        return new CacheExpectation(_candidates[index].Endpoint.Address, CachedFraction(index), _lastPlaced[index]);
+        return new CacheExpectation(_candidates[index].Endpoint.Address, CachedFraction(index), _lastPlaced[index], _blockTokens[index]);
     }
 
     /// <summary>After the pick: the primary endpoint will hold this prompt's blocks.</summary>

@@ -94,6 +94,19 @@ public class CacheFeedbackTests
         Assert.Equal(0, scheduler.PrefixIndex.CountFor(A));
     }
 
+    [Theory]
+    [InlineData(1000, 880, false)] // 120 short: within two 64-token blocks
+    [InlineData(1000, 860, true)] // 140 short: beyond them
+    public void OnUsage_EndpointWithLargeBlocks_SlackIsTwoOfItsBlocks(int prompt, int cached, bool trims)
+    {
+        var (scheduler, recent) = Seeded();
+        Trust(scheduler, A, recent);
+
+        scheduler.OnUsage(new CacheExpectation(A, 1.0, recent, BlockTokens: 64), prompt, cached);
+
+        Assert.Equal(trims ? 0 : Old.Length + Recent.Length, scheduler.PrefixIndex.CountFor(A));
+    }
+
     [Fact]
     public void OnUsage_EndpointNeverReportedCachedTokens_ZeroIsNotAMiss()
     {
@@ -220,6 +233,18 @@ public class CacheFeedbackTests
         Assert.True(expectation.PlacedAt > 0, $"placed at {expectation.PlacedAt}");
         var later = Assert.NotNull(third.Expectation);
         Assert.True(later.PlacedAt > expectation.PlacedAt, $"the second placement restamps the blocks: {later.PlacedAt} vs {expectation.PlacedAt}");
+    }
+
+    [Fact]
+    public void Schedule_EndpointReportsItsBlockSize_ExpectationCarriesIt()
+    {
+        var scheduler = Build(BuiltInProfiles.Default);
+        var prompt = Text(5, 4096);
+        scheduler.Schedule(Request(prompt: prompt), [Candidate(1, Scrape(blockSize: 32, numBlocks: 1000))]);
+
+        var repeat = scheduler.Schedule(Request(prompt: prompt), [Candidate(1, Scrape(blockSize: 32, numBlocks: 1000))]);
+
+        Assert.Equal(32, Assert.NotNull(repeat.Expectation).BlockTokens);
     }
 
     [Fact]
