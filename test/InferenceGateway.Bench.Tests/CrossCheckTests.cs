@@ -55,6 +55,25 @@ public sealed class CrossCheckTests : IDisposable
     }
 
     [Fact]
+    public void SimHost_NoLoopbackAliases_EveryServerOn127001()
+    {
+        Assert.Equal("127.0.0.1", CrossCheckSetup.SimHost(0, distinctAddresses: false));
+        Assert.Equal("127.0.0.1", CrossCheckSetup.SimHost(7, distinctAddresses: false));
+        var args = CrossCheckSetup.SimArguments(3, EngineOptions.FromProfile(EngineProfile.Qwen3_32B_H100x2), "m", [], 1, distinctAddresses: false);
+        Assert.Equal("127.0.0.1", args[args.ToList().IndexOf("--host") + 1]);
+    }
+
+    [Fact]
+    public void LoopbackAliasesWork_OnLinux_IsTrue()
+    {
+        // Linux routes all of 127.0.0.0/8 to loopback; elsewhere the answer depends on configured aliases.
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.True(CrossCheckSetup.LoopbackAliasesWork());
+        }
+    }
+
+    [Fact]
     public void SimArguments_OverriddenEngine_PassesEverySizeExplicitly()
     {
         var engine = EngineOptions.FromProfile(EngineProfile.Qwen3_32B_H100x2) with { KvCacheBlocks = 1500, MaxNumSeqs = 64, MaxWaitingQueueLength = 5000, MaxLoras = 2 };

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using InferenceGateway.Bench.Workloads;
 using InferenceGateway.Simulator.Engines;
@@ -14,13 +16,32 @@ internal static class CrossCheckSetup
     /// <summary>Name of the generated pool (and of its StaticEndpoints list).</summary>
     public const string PoolName = "crosscheck-pool";
 
-    /// <summary>The loopback address of server <paramref name="index"/>: 127.0.0.2, 127.0.0.3, ...</summary>
-    public static string SimHost(int index)
+    /// <summary>
+    /// The loopback address of server <paramref name="index"/>: 127.0.0.2, 127.0.0.3, ... where the OS routes all of
+    /// 127.0.0.0/8 to loopback (Linux); 127.0.0.1 for every server otherwise (macOS without aliases), where the ports
+    /// (each bound as 0) tell them apart.
+    /// </summary>
+    public static string SimHost(int index, bool distinctAddresses = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(index, 250 * 250);
         // Stay inside 127.0.0.0/8 and off 127.0.0.1 and .255 (each octet 2..251).
-        return string.Create(CultureInfo.InvariantCulture, $"127.0.{index / 250}.{(index % 250) + 2}");
+        return distinctAddresses ? string.Create(CultureInfo.InvariantCulture, $"127.0.{index / 250}.{(index % 250) + 2}") : "127.0.0.1";
+    }
+
+    /// <summary>True when a socket can bind 127.0.0.2, i.e. the sims can have addresses of their own.</summary>
+    public static bool LoopbackAliasesWork()
+    {
+        try
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The adapters a workload sends to (lora_mix: adapter-0..adapter-{n-1}); empty otherwise.</summary>
@@ -46,7 +67,7 @@ internal static class CrossCheckSetup
     /// explicitly, so the real server runs exactly the engine the simulation models; port 0 (the bound URL is read
     /// from its output); <c>ignore_eos</c> requests make the text mode irrelevant to lengths.
     /// </summary>
-    public static IReadOnlyList<string> SimArguments(int index, EngineOptions engine, string model, IReadOnlyList<string> adapters, double timeScale)
+    public static IReadOnlyList<string> SimArguments(int index, EngineOptions engine, string model, IReadOnlyList<string> adapters, double timeScale, bool distinctAddresses = true)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentException.ThrowIfNullOrEmpty(model);
@@ -55,7 +76,7 @@ internal static class CrossCheckSetup
         var args = new List<string>
         {
             "sim",
-            "--host", SimHost(index),
+            "--host", SimHost(index, distinctAddresses),
             "--port", "0",
             "--model", model,
             "--profile", engine.Profile.Name,

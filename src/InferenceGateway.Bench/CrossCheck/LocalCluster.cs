@@ -61,10 +61,11 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         {
             System.IO.Directory.CreateDirectory(spec.Directory);
             var sims = new List<ChildProcess>(spec.Servers);
+            var distinctAddresses = CrossCheckSetup.LoopbackAliasesWork();
             for (var i = 0; i < spec.Servers; i++)
             {
                 var name = "sim-" + i.ToString(CultureInfo.InvariantCulture);
-                var sim = ChildProcess.Start(cli, CrossCheckSetup.SimArguments(i, spec.Engine, spec.Model, spec.Adapters, spec.TimeScale), name, Path.Combine(spec.Directory, name + ".log"));
+                var sim = ChildProcess.Start(cli, CrossCheckSetup.SimArguments(i, spec.Engine, spec.Model, spec.Adapters, spec.TimeScale, distinctAddresses), name, Path.Combine(spec.Directory, name + ".log"));
                 cluster._processes.Add(sim);
                 sims.Add(sim);
             }
