@@ -224,7 +224,10 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
             if (pending.CreateBody is { } body)
             {
                 var created = await _api.CreateAsync(collection, body.ToJsonString(), timeout.Token).ConfigureAwait(false);
-                var name = created.TryGetProperty("metadata", out var meta) && meta.TryGetProperty("name", out var n) ? n.GetString() : null;
+                var name = created.ValueKind == JsonValueKind.Object && created.TryGetProperty("metadata", out var meta)
+                    && meta.ValueKind == JsonValueKind.Object && meta.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String
+                    ? n.GetString()
+                    : null;
                 lock (_gate)
                 {
                     entry.Name = name ?? body["metadata"]!["name"]!.GetValue<string>();
@@ -254,8 +257,10 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
                 _loggedFailures.Clear(); // the API server takes events again: a new failure is news
             }
         }
-        catch (Exception e) when (e is KubernetesApiException or HttpRequestException or IOException or JsonException or OperationCanceledException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
+            // Any failure (not only the expected API/HTTP/JSON ones, e.g. a credential plugin's or an odd answer) is
+            // logged and dropped: an exception escaping here would fault the BackgroundService and stop the host.
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
                 return; // shutting down

@@ -147,6 +147,76 @@ public sealed class KubernetesEventsTests
     }
 
     [Fact]
+    public async Task Record_UnexpectedResponse_SenderKeepsRunning()
+    {
+        // An answer the recorder does not expect (a proxy, a webhook, a broken server: here a 201 with a JSON array)
+        // must be logged and dropped like any other failure, not fault the background sender: a faulted
+        // BackgroundService stops the whole host (BackgroundServiceExceptionBehavior.StopHost).
+        var port = System.Net.NetworkInformation.IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Max(e => e.Port) % 20000 + 40000;
+        using var listener = new HttpListener();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        var posts = 0;
+        var serve = Task.Run(async () =>
+        {
+            while (listener.IsListening)
+            {
+                HttpListenerContext context;
+                try
+                {
+                    context = await listener.GetContextAsync();
+                }
+                catch (Exception) when (!listener.IsListening)
+                {
+                    return;
+                }
+
+                Interlocked.Increment(ref posts);
+                context.Response.StatusCode = 201;
+                context.Response.ContentType = "application/json";
+                var bytes = System.Text.Encoding.UTF8.GetBytes("[]");
+                await context.Response.OutputStream.WriteAsync(bytes);
+                context.Response.Close();
+            }
+        });
+        var folder = Directory.CreateTempSubdirectory().FullName;
+        var kubeconfig = Path.Combine(folder, "kubeconfig");
+        await File.WriteAllTextAsync(kubeconfig, $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: odd
+              cluster:
+                server: "http://127.0.0.1:{port}"
+            users:
+            - name: tester
+              user:
+                token: "t"
+            contexts:
+            - name: odd
+              context:
+                cluster: odd
+                user: tester
+            current-context: odd
+            """);
+        using var api = new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(kubeconfig, null), "replica-a");
+        using var recorder = new KubernetesEventRecorder(api, new EventRecorderOptions { ReportingInstance = "replica-a" },
+            TimeProvider.System, NullLogger<KubernetesEventRecorder>.Instance);
+        await recorder.StartAsync(CancellationToken.None);
+
+        recorder.Warning(SomeModel, "InvalidPool", "Reconcile", "one");
+        await Wait.UntilAsync(() => Volatile.Read(ref posts) == 1 && (recorder.ExecuteTask!.IsCompleted || recorder.FailedCount + recorder.SentCount == 1), "the POST was answered");
+        recorder.Warning(SomeModel, "InvalidPool", "Reconcile", "two");
+        await Wait.UntilAsync(() => recorder.ExecuteTask!.IsCompleted || recorder.FailedCount + recorder.SentCount == 2, "the second POST was answered");
+
+        Assert.False(recorder.ExecuteTask!.IsFaulted, recorder.ExecuteTask.Exception?.ToString());
+        Assert.Equal(2, Volatile.Read(ref posts));
+        await recorder.StopAsync(CancellationToken.None);
+        listener.Stop();
+        await serve;
+    }
+
+    [Fact]
     public async Task Record_QueueFull_DropsWithoutBlocking()
     {
         await using var cluster = await KubernetesTestCluster.StartAsync();
