@@ -70,6 +70,12 @@ internal sealed class EventRecorderOptions
     /// <summary>At most one PATCH of <c>series</c> per Event in this time; occurrences in between only count.</summary>
     public TimeSpan SeriesUpdateInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// After a refused or failed POST, a repeat of the same event posts again once this much time has passed since the
+    /// attempt (rather than after a quiet <see cref="DedupWindow"/>), so events appear soon after RBAC is granted.
+    /// </summary>
+    public TimeSpan CreateRetryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Distinct events remembered for deduplication; the least recently seen go first beyond this.</summary>
     public int MaxTracked { get; set; } = 1024;
 
@@ -156,7 +162,8 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
         var key = string.Join('\n', regarding.Namespace, regarding.Kind, regarding.Name, regarding.Uid ?? "", type, reason, note);
         lock (_gate)
         {
-            if (_seen.TryGetValue(key, out var entry) && now - entry.LastObserved < _options.DedupWindow)
+            if (_seen.TryGetValue(key, out var entry) && now - entry.LastObserved < _options.DedupWindow
+                && !(entry.CreateFailed && now - entry.LastSent >= _options.CreateRetryInterval))
             {
                 entry.Count++;
                 entry.LastObserved = now;
@@ -277,7 +284,8 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
                 }
                 else if (pending.CreateBody is not null)
                 {
-                    entry.Name = null; // stays remembered, so repeats within the window do not hammer a refusing server
+                    entry.Name = null; // stays remembered, so repeats do not hammer a refusing server
+                    entry.CreateFailed = true; // until CreateRetryInterval has passed: then a repeat posts again
                 }
             }
 
@@ -424,6 +432,9 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
         public DateTimeOffset LastSent { get; set; }
 
         public bool PatchQueued { get; set; }
+
+        /// <summary>The POST failed: a repeat after <see cref="EventRecorderOptions.CreateRetryInterval"/> posts again.</summary>
+        public bool CreateFailed { get; set; }
     }
 
     /// <param name="CreateBody">The Event to POST; null: PATCH the entry's series.</param>

@@ -130,6 +130,27 @@ public sealed class KubernetesEventsTests
     }
 
     [Fact]
+    public async Task Record_ServerForbadeThenAllows_RepeatAfterTheRetryIntervalPosts()
+    {
+        // RBAC applied together with the new pod: the first POSTs are refused, and a condition that keeps recurring
+        // must still be reported once the rule is in place, not only after a quiet dedup window.
+        await using var cluster = await KubernetesTestCluster.StartAsync();
+        cluster.Server.EventWriteFailure = HttpStatusCode.Forbidden;
+        await using var recorder = await StartRecorderAsync(cluster, new EventRecorderOptions { CreateRetryInterval = TimeSpan.FromMinutes(1) });
+
+        recorder.Recorder.Warning(SomeModel, "NoReadyEndpoints", "Reconcile", "0 ready endpoints");
+        await Wait.UntilAsync(() => recorder.Recorder.FailedCount == 1, "the POST was refused");
+        cluster.Server.EventWriteFailure = null;
+        recorder.Time.Advance(TimeSpan.FromSeconds(61));
+        recorder.Recorder.Warning(SomeModel, "NoReadyEndpoints", "Reconcile", "0 ready endpoints");
+
+        await Wait.UntilAsync(
+            () => cluster.Server.StoredEvents.Any(e => e["reason"]?.GetValue<string>() == "NoReadyEndpoints"),
+            "the repeat after the retry interval posted the event");
+        Assert.Equal(1, cluster.Server.RefusedEventWriteCount);
+    }
+
+    [Fact]
     public async Task Record_ServerFails_RecordReturnsAndLaterEventsStillGoOut()
     {
         await using var cluster = await KubernetesTestCluster.StartAsync();
@@ -152,31 +173,37 @@ public sealed class KubernetesEventsTests
         // An answer the recorder does not expect (a proxy, a webhook, a broken server: here a 201 with a JSON array)
         // must be logged and dropped like any other failure, not fault the background sender: a faulted
         // BackgroundService stops the whole host (BackgroundServiceExceptionBehavior.StopHost).
-        var port = System.Net.NetworkInformation.IPGlobalProperties.GetIPGlobalProperties().GetActiveTcpListeners().Max(e => e.Port) % 20000 + 40000;
-        using var listener = new HttpListener();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        // A raw HTTP/1.1 server on a port the OS picks: every request is answered 201 with a JSON array.
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var posts = 0;
+        using var stop = new CancellationTokenSource();
         var serve = Task.Run(async () =>
         {
-            while (listener.IsListening)
+            while (!stop.IsCancellationRequested)
             {
-                HttpListenerContext context;
+                System.Net.Sockets.TcpClient client;
                 try
                 {
-                    context = await listener.GetContextAsync();
+                    client = await listener.AcceptTcpClientAsync(stop.Token);
                 }
-                catch (Exception) when (!listener.IsListening)
+                catch (OperationCanceledException)
                 {
                     return;
                 }
 
-                Interlocked.Increment(ref posts);
-                context.Response.StatusCode = 201;
-                context.Response.ContentType = "application/json";
-                var bytes = System.Text.Encoding.UTF8.GetBytes("[]");
-                await context.Response.OutputStream.WriteAsync(bytes);
-                context.Response.Close();
+                using (client)
+                {
+                    var stream = client.GetStream();
+                    var head = await ReadHeadAsync(stream, stop.Token);
+                    var length = ContentLength(head);
+                    var body = new byte[length];
+                    await stream.ReadExactlyAsync(body, stop.Token);
+                    Interlocked.Increment(ref posts);
+                    var answer = "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]"u8.ToArray();
+                    await stream.WriteAsync(answer, stop.Token);
+                }
             }
         });
         var folder = Directory.CreateTempSubdirectory().FullName;
@@ -212,8 +239,38 @@ public sealed class KubernetesEventsTests
         Assert.False(recorder.ExecuteTask!.IsFaulted, recorder.ExecuteTask.Exception?.ToString());
         Assert.Equal(2, Volatile.Read(ref posts));
         await recorder.StopAsync(CancellationToken.None);
-        listener.Stop();
+        await stop.CancelAsync();
         await serve;
+    }
+
+    private static async Task<string> ReadHeadAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var head = new List<byte>();
+        var one = new byte[1];
+        while (!(head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+        {
+            if (await stream.ReadAsync(one, cancellationToken) == 0)
+            {
+                break;
+            }
+
+            head.Add(one[0]);
+        }
+
+        return System.Text.Encoding.ASCII.GetString([.. head]);
+    }
+
+    private static int ContentLength(string head)
+    {
+        foreach (var line in head.Split("\r\n"))
+        {
+            if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+            {
+                return int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
     }
 
     [Fact]
