@@ -30,22 +30,7 @@ public class SchedulerBenchmarks
     public void Setup()
     {
         var random = new Random(1);
-        _candidates = new EndpointCandidate[Endpoints];
-        for (var i = 0; i < Endpoints; i++)
-        {
-            var endpoint = new Endpoint($"10.{i / 256}.{i % 256}.1:8000", $"pod-{i}", "default", "vllm", FrozenDictionary<string, string>.Empty);
-            var metrics = new EndpointMetrics(
-                random.Next(0, 4),
-                random.Next(10, 60),
-                random.NextDouble() * 0.8,
-                FrozenSet<string>.Empty,
-                FrozenSet<string>.Empty,
-                4,
-                16,
-                20_000,
-                DateTimeOffset.UnixEpoch);
-            _candidates[i] = new EndpointCandidate(endpoint, metrics, random.Next(0, 8), random.Next(0, 50_000));
-        }
+        _candidates = PrefixIndexBenchmarks.Candidates(Endpoints, random, 20_000);
 
         _default = Create(BuiltInProfiles.Default);
         _reference = Create(BuiltInProfiles.ReferenceDefault);
