@@ -53,23 +53,7 @@ public sealed class UsageScannerPropertyTests
         }
 
         Array.Sort(positions);
-        var scanner = new UsageScanner(format, Limits);
-        try
-        {
-            var start = 0;
-            foreach (var cut in positions)
-            {
-                scanner.Append(body.AsSpan(start, cut - start));
-                start = cut;
-            }
-
-            scanner.Append(body.AsSpan(start));
-            return scanner.Complete();
-        }
-        finally
-        {
-            scanner.Dispose();
-        }
+        return UsageScannerTests.Parse(format, body, positions, Limits);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class UsageScannerTests
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 
     /// <summary>Feeds the body cut at the given (sorted, possibly repeated or out of range) positions.</summary>
-    private static TokenUsage? Parse(UsageBodyFormat format, byte[] body, IEnumerable<int> cuts, UsageParserLimits? limits = null)
+    internal static TokenUsage? Parse(UsageBodyFormat format, byte[] body, IEnumerable<int> cuts, UsageParserLimits? limits = null)
     {
         var scanner = new UsageScanner(format, limits ?? Roomy);
         try
