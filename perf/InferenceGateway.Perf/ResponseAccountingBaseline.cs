@@ -4,9 +4,10 @@ namespace InferenceGateway.Perf;
 
 /// <summary>
 /// BENCHMARK-ONLY: the proxy's response accounting as it was before it became a struct held inline by the
-/// exchange (commit c80c43a): a class, allocated with every exchange, that allocates a <see cref="UsageParser"/>
-/// per 2xx response, so <see cref="ResponseAccountingBenchmarks"/> measures old and new in the same run. Not used
-/// by the product; delete it once the comparison no longer needs re-running.
+/// exchange (commit c80c43a): a class, allocated with every exchange, that allocates a parser object per 2xx
+/// response (then <c>UsageParser</c>, since retired; <see cref="HeapScanner"/> has its shape), so
+/// <see cref="ResponseAccountingBenchmarks"/> measures old and new in the same run. Not used by the product;
+/// delete it once the comparison no longer needs re-running.
 /// </summary>
 internal sealed class ResponseAccountingBaseline : IDisposable
 {
@@ -16,7 +17,7 @@ internal sealed class ResponseAccountingBaseline : IDisposable
 
     private BodyKind _kind;
     private bool _firstContent;
-    private UsageParser? _parser;
+    private HeapScanner? _parser;
 
     private enum BodyKind : byte
     {
@@ -26,11 +27,11 @@ internal sealed class ResponseAccountingBaseline : IDisposable
         Sse,
     }
 
-    public TokenUsage? Usage => _parser?.Usage;
+    public TokenUsage? Usage => _parser?.Scanner.Usage;
 
     public void Begin(int statusCode, string? contentType)
     {
-        _parser?.Dispose();
+        _parser?.Scanner.Dispose();
         _parser = null;
         if (statusCode is < 200 or > 299)
         {
@@ -39,12 +40,12 @@ internal sealed class ResponseAccountingBaseline : IDisposable
         else if (contentType is not null && contentType.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase))
         {
             _kind = BodyKind.Sse;
-            _parser = new UsageParser(UsageBodyFormat.EventStream, Limits, detectFirstContent: true);
+            _parser = new HeapScanner(UsageBodyFormat.EventStream, detectFirstContent: true);
         }
         else if (contentType is not null && contentType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
             _kind = BodyKind.Json;
-            _parser = new UsageParser(UsageBodyFormat.Json, Limits);
+            _parser = new HeapScanner(UsageBodyFormat.Json, detectFirstContent: false);
         }
         else
         {
@@ -67,11 +68,11 @@ internal sealed class ResponseAccountingBaseline : IDisposable
                 break;
             case BodyKind.Json:
                 _firstContent = true;
-                _parser!.Append(chunk);
+                _parser!.Scanner.Append(chunk);
                 break;
             case BodyKind.Sse:
-                _parser!.Append(chunk);
-                _firstContent |= _parser.FirstContentSeen;
+                _parser!.Scanner.Append(chunk);
+                _firstContent |= _parser.Scanner.FirstContentSeen;
                 break;
             default:
                 break;
@@ -80,7 +81,14 @@ internal sealed class ResponseAccountingBaseline : IDisposable
         return !hadFirst && _firstContent;
     }
 
-    public void Complete() => _parser?.Complete();
+    public void Complete() => _parser?.Scanner.Complete();
 
-    public void Dispose() => _parser?.Dispose();
+    public void Dispose() => _parser?.Scanner.Dispose();
+
+    /// <summary>The retired <c>UsageParser</c>'s layout: the scanner in a heap object of its own, one per response.</summary>
+    private sealed class HeapScanner(UsageBodyFormat format, bool detectFirstContent)
+    {
+        // A field, not a property: calls must reach the stored struct, not a copy.
+        public UsageScanner Scanner = new(format, Limits, detectFirstContent);
+    }
 }

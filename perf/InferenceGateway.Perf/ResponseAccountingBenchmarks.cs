@@ -21,6 +21,9 @@ public class ResponseAccountingBenchmarks
 {
     private const string Usage = "\"usage\":{\"prompt_tokens\":1200,\"completion_tokens\":63,\"total_tokens\":1263,\"prompt_tokens_details\":{\"cached_tokens\":1024}}";
 
+    /// <summary>What both bodies report.</summary>
+    internal static readonly TokenUsage Expected = new(1200, 63, 1024);
+
     private byte[][] _sseWrites = [];
     private byte[] _json = [];
     private int _jsonCut;
@@ -28,6 +31,19 @@ public class ResponseAccountingBenchmarks
 
     [GlobalSetup]
     public void Setup()
+    {
+        _sseWrites = SseWrites();
+        (_json, _jsonCut) = JsonBody();
+
+        // Both must read the same usage, or the comparison means nothing.
+        if (Baseline_Sse() != Expected || Inline_Sse() != Expected || Baseline_Json() != Expected || Inline_Json() != Expected)
+        {
+            throw new InvalidOperationException("The benchmark bodies do not yield the expected usage.");
+        }
+    }
+
+    /// <summary>A streamed chat completion as the server writes it: 64 events, the usage event cut in two.</summary>
+    internal static byte[][] SseWrites()
     {
         var writes = new List<byte[]>();
         for (var i = 0; i < 62; i++)
@@ -42,17 +58,14 @@ public class ResponseAccountingBenchmarks
         writes.Add(usageEvent[..cut]);
         writes.Add(usageEvent[cut..]);
         writes.Add(Encoding.UTF8.GetBytes("data: [DONE]\n\n"));
-        _sseWrites = [.. writes];
+        return [.. writes];
+    }
 
-        _json = Encoding.UTF8.GetBytes("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"llama\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + new string('x', 2000) + "\"},\"finish_reason\":\"stop\"}]," + Usage + "}");
-        _jsonCut = _json.AsSpan().IndexOf("\"completion_tokens\""u8) + 5;
-
-        // Both must read the same usage, or the comparison means nothing.
-        var expected = new TokenUsage(1200, 63, 1024);
-        if (Baseline_Sse() != expected || Inline_Sse() != expected || Baseline_Json() != expected || Inline_Json() != expected)
-        {
-            throw new InvalidOperationException("The benchmark bodies do not yield the expected usage.");
-        }
+    /// <summary>A 2 KB chat completion and where to cut it in two (inside its usage object).</summary>
+    internal static (byte[] Json, int Cut) JsonBody()
+    {
+        var json = Encoding.UTF8.GetBytes("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\"llama\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + new string('x', 2000) + "\"},\"finish_reason\":\"stop\"}]," + Usage + "}");
+        return (json, json.AsSpan().IndexOf("\"completion_tokens\""u8) + 5);
     }
 
     [Benchmark(Baseline = true)]

@@ -1,5 +1,6 @@
 using System.Text;
 using InferenceGateway.TestSupport.ExtProc;
+using BodySendMode = Envoy.Extensions.Filters.Http.ExtProc.V3.ProcessingMode.Types.BodySendMode;
 
 namespace InferenceGateway.ExtProc.Tests;
 
@@ -13,11 +14,19 @@ public sealed class ExtProcUsageTests
 
     private static readonly byte[] UsageJson = Encoding.UTF8.GetBytes("""{"id":"x","choices":[{"message":{"content":"hi"}}],"usage":{"prompt_tokens":5,"completion_tokens":7}}""");
 
-    private static async Task<(int Prompt, int Completion, int Cached)?> UsageAfterAsync(PickerHost host, string contentType, IReadOnlyList<byte[]> chunks)
+    private static async Task<(int Prompt, int Completion, int Cached)?> UsageAfterAsync(PickerHost host, string contentType, IReadOnlyList<byte[]> chunks, bool fullDuplex = true)
     {
         using var session = host.Client.Open();
-        await EnvoyFlows.FullDuplexAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions"), [ChatBody]);
-        await EnvoyFlows.ResponseAsync(session, 200, contentType, chunks, fullDuplex: true);
+        if (fullDuplex)
+        {
+            await EnvoyFlows.FullDuplexAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions"), [ChatBody]);
+        }
+        else
+        {
+            await EnvoyFlows.BufferedAsync(session, ExtProcMessages.RequestHeaders("/v1/chat/completions"), ChatBody, ExtProcMessages.Protocol(BodySendMode.Buffered, BodySendMode.Streamed));
+        }
+
+        await EnvoyFlows.ResponseAsync(session, 200, contentType, chunks, fullDuplex);
         await session.CompleteAsync();
         await host.WaitForNoLiveLeasesAsync();
         return Assert.Single(host.Router.Leases).Usage;
@@ -70,5 +79,27 @@ public sealed class ExtProcUsageTests
         var usage = await UsageAfterAsync(host, "text/event-stream", ExtProcMessages.Split(sse, 11));
 
         Assert.Equal((17, 2, 16), usage);
+    }
+
+    [Theory]
+    [InlineData("application/json", true)]
+    [InlineData("application/json", false)]
+    [InlineData("text/event-stream", true)]
+    [InlineData("text/event-stream", false)]
+    public async Task UsageObjectCutBetweenTwoBodyMessages_StillRecorded(string contentType, bool fullDuplex)
+    {
+        // The exchange keeps its usage scanner (a mutable struct) inline: if a message were scanned on a copy, or
+        // the scanner set up anew, the half of the usage object carried between the two messages would be lost.
+        const string Usage = "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":7,\"prompt_tokens_details\":{\"cached_tokens\":3}}";
+        var body = contentType == "application/json"
+            ? "{\"id\":\"x\",\"choices\":[{\"message\":{\"content\":\"hi\"}}]," + Usage + "}"
+            : "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\ndata: {\"choices\":[]," + Usage + "}\n\ndata: [DONE]\n\n";
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var cut = body.IndexOf("\"completion_tokens\"", StringComparison.Ordinal) + 4;
+        await using var host = await PickerHost.StartAsync();
+
+        var usage = await UsageAfterAsync(host, contentType, [bytes[..cut], bytes[cut..]], fullDuplex);
+
+        Assert.Equal((5, 7, 3), usage);
     }
 }

@@ -16,7 +16,7 @@ public enum UsageBodyFormat
     EventStream,
 }
 
-/// <summary>Memory and work bounds of a <see cref="UsageParser"/>; everything it keeps is sized by these.</summary>
+/// <summary>Memory and work bounds of a <see cref="UsageScanner"/>; everything it keeps is sized by these.</summary>
 /// <param name="MaxJsonBodyBytes">A JSON body longer than this is not read for usage (the scan stops there).</param>
 /// <param name="MaxJsonTokenBytes">
 /// Longest single JSON token (a string such as the generated text) the scan reads through; a longer one stops

@@ -7,8 +7,8 @@ namespace InferenceGateway.Core.Usage;
 /// Reads the token usage an OpenAI-compatible server reports, from a response body fed chunk by chunk as it
 /// passes (never holding it back): a JSON body is scanned incrementally with a resumable
 /// <see cref="Utf8JsonReader"/>, an SSE body line by line. The one usage parser of the gateway: the standalone
-/// proxy holds it inline (a field of its per-request exchange, so a response costs no allocation), the ext_proc
-/// picker through the <see cref="UsageParser"/> class.
+/// proxy and the ext_proc picker both hold it inline (a field of their per-request exchange), so reading a
+/// response's usage allocates nothing.
 /// </summary>
 /// <remarks>
 /// <para>Where usage is read: the <c>usage</c> member of the top-level object, or of its top-level

@@ -61,8 +61,12 @@ internal sealed class ExtProcExchange : IDisposable
     private bool _servedSeen;
     private bool _firstToken;
     private bool? _eventStream;
-    private UsageParser? _usage;
+    private bool _usageStarted;
     private bool _finished;
+
+    // Inline, so a response body costs no parser allocation. A mutable struct: only ever used through this
+    // (non-readonly) field, never copied into a local or passed by value, or the copy's state would be lost.
+    private UsageScanner _usage;
 
     public ExtProcExchange(IInferenceRouter router, ExtProcOptions options, PickerMetrics metrics, TimeProvider time, ILogger logger, IAsyncStreamWriter<ProcessingResponse> writer)
     {
@@ -381,7 +385,12 @@ internal sealed class ExtProcExchange : IDisposable
                 _routed?.Lease.RecordFirstToken();
             }
 
-            _usage ??= CreateUsageParser();
+            if (!_usageStarted)
+            {
+                _usageStarted = true;
+                _usage = CreateUsageScanner();
+            }
+
             _usage.Append(message.Body.Span);
         }
 
@@ -425,7 +434,7 @@ internal sealed class ExtProcExchange : IDisposable
     /// body over <see cref="ExtProcOptions.MaxResponseBytesForUsage"/> is not read; no single token can exceed
     /// it either, so that is also the carry bound.
     /// </summary>
-    private UsageParser CreateUsageParser()
+    private UsageScanner CreateUsageScanner()
     {
         var format = _eventStream switch
         {
@@ -433,7 +442,7 @@ internal sealed class ExtProcExchange : IDisposable
             false => UsageBodyFormat.Json,
             null => UsageBodyFormat.Sniff,
         };
-        return new UsageParser(format, new UsageParserLimits(_options.MaxResponseBytesForUsage, _options.MaxResponseBytesForUsage, _options.MaxSseLineBytes));
+        return new UsageScanner(format, new UsageParserLimits(_options.MaxResponseBytesForUsage, _options.MaxResponseBytesForUsage, _options.MaxSseLineBytes));
     }
 
     private RoutedRequest? Route(ReadOnlyMemory<byte> body)
@@ -685,9 +694,9 @@ internal sealed class ExtProcExchange : IDisposable
         }
 
         _finished = true;
-        var usage = _usage?.Complete();
-        _usage?.Dispose();
-        _usage = null;
+        // A scanner never started (no response body) is default: it reads nothing and holds no buffer.
+        var usage = _usage.Complete();
+        _usage.Dispose();
         if (_routed is not { } routed)
         {
             return;

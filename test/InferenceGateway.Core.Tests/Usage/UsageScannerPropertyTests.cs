@@ -11,7 +11,7 @@ namespace InferenceGateway.Core.Tests.Usage;
 /// Generated OpenAI-style responses (JSON bodies and SSE streams) cut into arbitrary chunks: the usage read must
 /// be the one written, and the same however the body is split.
 /// </summary>
-public sealed class UsageParserPropertyTests
+public sealed class UsageScannerPropertyTests
 {
     private static readonly UsageParserLimits Limits = new(1 << 20, 1 << 16, 1 << 16);
 
@@ -53,16 +53,7 @@ public sealed class UsageParserPropertyTests
         }
 
         Array.Sort(positions);
-        using var parser = new UsageParser(format, Limits);
-        var start = 0;
-        foreach (var cut in positions)
-        {
-            parser.Append(body.AsSpan(start, cut - start));
-            start = cut;
-        }
-
-        parser.Append(body.AsSpan(start));
-        return parser.Complete();
+        return UsageScannerTests.Parse(format, body, positions, Limits);
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using InferenceGateway.Core.Usage;
 
 namespace InferenceGateway.Core.Tests.Usage;
 
-public sealed class UsageParserTests
+public sealed class UsageScannerTests
 {
     private static readonly UsageParserLimits Roomy = new(1 << 20, 1 << 16, 1 << 16);
 
@@ -38,19 +38,26 @@ public sealed class UsageParserTests
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 
     /// <summary>Feeds the body cut at the given (sorted, possibly repeated or out of range) positions.</summary>
-    private static TokenUsage? Parse(UsageBodyFormat format, byte[] body, IEnumerable<int> cuts, UsageParserLimits? limits = null)
+    internal static TokenUsage? Parse(UsageBodyFormat format, byte[] body, IEnumerable<int> cuts, UsageParserLimits? limits = null)
     {
-        using var parser = new UsageParser(format, limits ?? Roomy);
-        var start = 0;
-        foreach (var cut in cuts)
+        var scanner = new UsageScanner(format, limits ?? Roomy);
+        try
         {
-            var end = Math.Clamp(cut, start, body.Length);
-            parser.Append(body.AsSpan(start, end - start));
-            start = end;
-        }
+            var start = 0;
+            foreach (var cut in cuts)
+            {
+                var end = Math.Clamp(cut, start, body.Length);
+                scanner.Append(body.AsSpan(start, end - start));
+                start = end;
+            }
 
-        parser.Append(body.AsSpan(start));
-        return parser.Complete();
+            scanner.Append(body.AsSpan(start));
+            return scanner.Complete();
+        }
+        finally
+        {
+            scanner.Dispose();
+        }
     }
 
     private static TokenUsage? ParseWhole(UsageBodyFormat format, string body, UsageParserLimits? limits = null) =>
@@ -194,22 +201,26 @@ public sealed class UsageParserTests
     [Fact]
     public void Complete_MalformedJson_StopsWithoutThrowing()
     {
-        using var parser = new UsageParser(UsageBodyFormat.Json, Roomy);
-        parser.Append("""{"usage": oo"""u8);
-        parser.Append("""ps}"""u8);
+        var scanner = new UsageScanner(UsageBodyFormat.Json, Roomy);
+        scanner.Append("""{"usage": oo"""u8);
+        scanner.Append("""ps}"""u8);
+        var usage = scanner.Complete();
+        scanner.Dispose();
 
-        Assert.Null(parser.Complete());
-        Assert.True(parser.Stopped);
+        Assert.Null(usage);
+        Assert.True(scanner.Stopped);
     }
 
     [Fact]
     public void Complete_MalformedOrTruncatedAfterACompleteUsage_KeepsTheUsage()
     {
-        using var parser = new UsageParser(UsageBodyFormat.Json, Roomy);
-        parser.Append("""{"usage":{"prompt_tokens":1,"completion_tokens":2}, oops"""u8);
+        var scanner = new UsageScanner(UsageBodyFormat.Json, Roomy);
+        scanner.Append("""{"usage":{"prompt_tokens":1,"completion_tokens":2}, oops"""u8);
+        var usage = scanner.Complete();
+        scanner.Dispose();
 
-        Assert.Equal(new TokenUsage(1, 2, 0), parser.Complete());
-        Assert.True(parser.Stopped);
+        Assert.Equal(new TokenUsage(1, 2, 0), usage);
+        Assert.True(scanner.Stopped);
         Assert.Equal(new TokenUsage(1, 2, 0), ParseWhole(UsageBodyFormat.Json, """{"usage":{"prompt_tokens":1,"completion_tokens":2},"choices":[{"mess"""));
         Assert.Null(ParseWhole(UsageBodyFormat.Json, """{"usage":{"prompt_tokens":1,"completion_tokens":2"""));
     }
@@ -328,18 +339,21 @@ public sealed class UsageParserTests
     [Fact]
     public void Complete_SniffedFormat_LeadingBlankChunksThenJsonOrSse()
     {
-        using var json = new UsageParser(UsageBodyFormat.Sniff, Roomy);
+        var json = new UsageScanner(UsageBodyFormat.Sniff, Roomy);
         json.Append(" \r\n"u8);
         json.Append("""  {"usage":{"prompt_tokens":1,"completion_tokens":2}}"""u8);
+        var usage = json.Complete();
+        json.Dispose();
 
-        Assert.Equal(new TokenUsage(1, 2, 0), json.Complete());
+        Assert.Equal(new TokenUsage(1, 2, 0), usage);
         Assert.Equal(new TokenUsage(7, 2, 4), ParseWhole(UsageBodyFormat.Sniff, "\n" + string.Concat(ChatSseEvents)));
     }
 
     [Fact]
     public void Scanner_Default_ReadsNothingAndDoesNotThrow()
     {
-        // What the proxy's accounting holds before a response begins (and for bodies it does not read).
+        // What the proxy's accounting and the ext_proc exchange hold before a response body begins (and the
+        // proxy's for bodies it does not read).
         var json = default(UsageScanner);
         json.Append(Utf8(ChatSseEvents[4]["data: ".Length..]));
         var sse = default(UsageScanner);
@@ -352,7 +366,7 @@ public sealed class UsageParserTests
     }
 
     [Fact]
-    public void Scanner_InlineStructFedPieceByPiece_MatchesTheClass()
+    public void Scanner_FedFiveBytesAtATime_SeesContentAndReadsUsage()
     {
         var body = Utf8(string.Concat(ChatSseEvents));
         var scanner = new UsageScanner(UsageBodyFormat.EventStream, Roomy, detectFirstContent: true);
@@ -375,31 +389,39 @@ public sealed class UsageParserTests
     [Fact]
     public void Usage_SseBeforeComplete_IsTheLatestCompleteEvent()
     {
-        using var parser = new UsageParser(UsageBodyFormat.EventStream, Roomy);
-        parser.Append(Utf8(ChatSseEvents[4]));
+        var scanner = new UsageScanner(UsageBodyFormat.EventStream, Roomy);
+        scanner.Append(Utf8(ChatSseEvents[4]));
+        var usage = scanner.Usage;
+        scanner.Dispose();
 
-        Assert.Equal(new TokenUsage(7, 2, 4), parser.Usage);
+        Assert.Equal(new TokenUsage(7, 2, 4), usage);
     }
 
     [Fact]
     public void FirstContentSeen_RoleChunkWithEmptyContent_DoesNotCountButTheFirstDeltaDoes()
     {
-        using var parser = new UsageParser(UsageBodyFormat.EventStream, Roomy, detectFirstContent: true);
+        var scanner = new UsageScanner(UsageBodyFormat.EventStream, Roomy, detectFirstContent: true);
 
-        parser.Append(Utf8(ChatSseEvents[0]));
-        Assert.False(parser.FirstContentSeen);
-        parser.Append(Utf8(ChatSseEvents[1]));
-        Assert.True(parser.FirstContentSeen);
+        scanner.Append(Utf8(ChatSseEvents[0]));
+        var afterRole = scanner.FirstContentSeen;
+        scanner.Append(Utf8(ChatSseEvents[1]));
+        var afterDelta = scanner.FirstContentSeen;
+        scanner.Dispose();
+
+        Assert.False(afterRole);
+        Assert.True(afterDelta);
     }
 
     [Fact]
     public void FirstContentSeen_WithoutDetection_StaysFalse()
     {
-        using var parser = new UsageParser(UsageBodyFormat.EventStream, Roomy);
-        parser.Append(Utf8(string.Concat(ChatSseEvents)));
+        var scanner = new UsageScanner(UsageBodyFormat.EventStream, Roomy);
+        scanner.Append(Utf8(string.Concat(ChatSseEvents)));
+        var usage = scanner.Complete();
+        scanner.Dispose();
 
-        Assert.False(parser.FirstContentSeen);
-        Assert.Equal(new TokenUsage(7, 2, 4), parser.Complete());
+        Assert.False(scanner.FirstContentSeen);
+        Assert.Equal(new TokenUsage(7, 2, 4), usage);
     }
 
     [Fact]
