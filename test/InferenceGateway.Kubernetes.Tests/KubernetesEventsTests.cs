@@ -594,6 +594,27 @@ public sealed class KubernetesEventsTests
         Assert.Equal(1, replica.Events.DiscardedCount);
     }
 
+    [Fact]
+    public async Task EmitEventsOff_LeaderWithTransitions_NoEventReachesTheServer()
+    {
+        await using var cluster = await KubernetesTestCluster.StartAsync();
+        ApplyPoolAndPod(cluster, ready: "False");
+        ApplyModel(cluster, "chat", "chat", "2025-01-01T00:00:00Z");
+        var options = cluster.Options("replica-a", leaderElection: true);
+        options.EmitEvents = false;
+
+        var replica = await cluster.StartReplicaAsync(options);
+
+        await Wait.UntilAsync(() => replica.Lease!.IsLeader
+            && Condition(cluster, "inferencepools", PoolName, "Ready")?["reason"]?.GetValue<string>() == StatusConditionNames.ReasonNoReadyEndpoints
+            && Condition(cluster, "inferencemodels", "chat") is not null, "the leader wrote the pool's and the model's status");
+        await replica.Lease!.StopAsync(CancellationToken.None); // "stopped leading" would be an event too
+        await FlushAsync(cluster, replica.Events); // the recorder itself works: everything before the sentinel was nothing
+
+        Assert.Equal(["Sentinel"], cluster.Server.StoredEvents.Select(e => e["reason"]!.GetValue<string>()));
+        Assert.Equal(0, cluster.Server.RefusedEventWriteCount);
+    }
+
     // ---- Helpers ----
 
     private sealed class RunningRecorder(KubernetesApiClient api, KubernetesEventRecorder recorder, FakeTimeProvider time) : IAsyncDisposable
