@@ -31,6 +31,13 @@ internal interface IEventRecorder
     void Normal(EventReference regarding, string reason, string action, string note);
 
     void Warning(EventReference regarding, string reason, string action, string note);
+
+    /// <summary>
+    /// Drops every event still waiting to be sent, except those regarding <paramref name="keep"/> (leadership lost: the
+    /// decisions queued while leading are stale, the next leader reports from the objects; the election's own events
+    /// about the Lease still go out). An event already being sent is not recalled.
+    /// </summary>
+    void DropQueued(EventReference keep);
 }
 
 /// <summary>Records nothing (events off, or a test that does not look at them).</summary>
@@ -43,6 +50,10 @@ internal sealed class NullEventRecorder : IEventRecorder
     }
 
     public void Warning(EventReference regarding, string reason, string action, string note)
+    {
+    }
+
+    public void DropQueued(EventReference keep)
     {
     }
 }
@@ -58,7 +69,10 @@ internal sealed class EventRecorderOptions
     /// <summary><c>reportingInstance</c>: this replica's pod name (cut to 128 characters).</summary>
     public string ReportingInstance { get; set; } = "";
 
-    /// <summary>Events waiting to be sent; a Record call that finds the queue full drops its event.</summary>
+    /// <summary>
+    /// Events waiting to be sent; a Record call that finds the queue full drops its event. The first drop of an
+    /// overflow is logged at Warning; once the queue has drained to half this size, the next overflow is logged again.
+    /// </summary>
     public int QueueCapacity { get; set; } = 256;
 
     /// <summary>
@@ -110,10 +124,13 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
     private readonly Channel<Pending> _queue;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _seen = new(StringComparer.Ordinal);
+    private readonly HashSet<Pending> _queued = [];
     private readonly HashSet<string> _loggedFailures = new(StringComparer.Ordinal);
     private readonly string _reportingInstance;
     private long _lastNameNanos;
     private int _dropped;
+    private int _discarded;
+    private bool _overflowing;
     private int _sent;
     private int _failed;
 
@@ -139,6 +156,12 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
 
     /// <summary>Events dropped because the queue was full.</summary>
     internal int DroppedCount => Volatile.Read(ref _dropped);
+
+    /// <summary>Queued events dropped by <see cref="DropQueued"/>.</summary>
+    internal int DiscardedCount => Volatile.Read(ref _discarded);
+
+    /// <summary>Events in the queue (including dropped ones the sender has not skipped yet).</summary>
+    internal int QueuedCount => _queue.Reader.Count;
 
     /// <summary>POSTs and PATCHes the API server accepted.</summary>
     internal int SentCount => Volatile.Read(ref _sent);
@@ -170,10 +193,9 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
                 if (entry.Name is not null && !entry.PatchQueued && now - entry.LastSent >= _options.SeriesUpdateInterval)
                 {
                     entry.PatchQueued = true;
-                    if (!_queue.Writer.TryWrite(new Pending(entry, null)))
+                    if (!TryQueue(new Pending(entry, null)))
                     {
                         entry.PatchQueued = false;
-                        Dropped();
                     }
                 }
 
@@ -185,15 +207,42 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
                 Evict(now);
             }
 
-            entry = new Entry(key, regarding.Namespace) { Count = 1, LastObserved = now, LastSent = now };
+            entry = new Entry(key, regarding) { Count = 1, LastObserved = now, LastSent = now };
             var body = Create(regarding, type, reason, Cut(action, MaxFieldLength), note, NextName(regarding.Name, now), now);
-            if (!_queue.Writer.TryWrite(new Pending(entry, body)))
+            if (!TryQueue(new Pending(entry, body)))
             {
-                Dropped(); // not remembered: the next occurrence tries again
-                return;
+                return; // not remembered: the next occurrence tries again
             }
 
             _seen[key] = entry;
+        }
+    }
+
+    public void DropQueued(EventReference keep)
+    {
+        lock (_gate)
+        {
+            foreach (var pending in _queued)
+            {
+                var entry = pending.Entry;
+                if (entry.Regarding == keep)
+                {
+                    continue;
+                }
+
+                pending.Dropped = true;
+                Interlocked.Increment(ref _discarded);
+                if (pending.CreateBody is null)
+                {
+                    entry.PatchQueued = false; // the count stays: a later repeat's PATCH carries it
+                }
+                else if (_seen.TryGetValue(entry.Key, out var current) && current == entry)
+                {
+                    _seen.Remove(entry.Key); // never posted: a later occurrence posts it
+                }
+            }
+
+            _queued.RemoveWhere(p => p.Dropped);
         }
     }
 
@@ -207,7 +256,10 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
         {
             await foreach (var pending in _queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                await SendAsync(pending, shutdown.Token).ConfigureAwait(false);
+                if (Take(pending))
+                {
+                    await SendAsync(pending, shutdown.Token).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -216,14 +268,17 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
 
         while (!shutdown.IsCancellationRequested && _queue.Reader.TryRead(out var pending))
         {
-            await SendAsync(pending, shutdown.Token).ConfigureAwait(false);
+            if (Take(pending))
+            {
+                await SendAsync(pending, shutdown.Token).ConfigureAwait(false);
+            }
         }
     }
 
     private async Task SendAsync(Pending pending, CancellationToken cancellationToken)
     {
         var entry = pending.Entry;
-        var collection = $"apis/events.k8s.io/v1/namespaces/{Uri.EscapeDataString(entry.Namespace)}/events";
+        var collection = $"apis/events.k8s.io/v1/namespaces/{Uri.EscapeDataString(entry.Regarding.Namespace)}/events";
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.RequestTimeout);
         try
@@ -299,11 +354,11 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
             var verb = pending.CreateBody is null ? "update" : "create";
             if (first)
             {
-                KubernetesLog.EventSendFailed(_logger, verb, entry.Namespace, kind, e.Message);
+                KubernetesLog.EventSendFailed(_logger, verb, entry.Regarding.Namespace, kind, e.Message);
             }
             else
             {
-                KubernetesLog.EventSendFailedAgain(_logger, verb, entry.Namespace, kind, e.Message);
+                KubernetesLog.EventSendFailedAgain(_logger, verb, entry.Regarding.Namespace, kind, e.Message);
             }
         }
     }
@@ -407,20 +462,45 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
         }
     }
 
-    private void Dropped()
+    // Caller holds _gate. False: the queue is full and the event is dropped.
+    private bool TryQueue(Pending pending)
     {
-        if (Interlocked.Increment(ref _dropped) == 1)
+        if (_overflowing && _queue.Reader.Count <= _options.QueueCapacity / 2)
         {
+            _overflowing = false; // drained well below the limit: the next overflow is news again
+        }
+
+        if (_queue.Writer.TryWrite(pending))
+        {
+            _queued.Add(pending);
+            return true;
+        }
+
+        Interlocked.Increment(ref _dropped);
+        if (!_overflowing)
+        {
+            _overflowing = true; // one warning per overflow, not one per dropped event
             KubernetesLog.EventQueueFull(_logger, _options.QueueCapacity);
+        }
+
+        return false;
+    }
+
+    /// <summary>Takes a dequeued event for sending; false when <see cref="DropQueued"/> dropped it meanwhile.</summary>
+    private bool Take(Pending pending)
+    {
+        lock (_gate)
+        {
+            return _queued.Remove(pending) && !pending.Dropped;
         }
     }
 
     /// <summary>One event being deduplicated. Fields change under the recorder's lock.</summary>
-    private sealed class Entry(string key, string @namespace)
+    private sealed class Entry(string key, EventReference regarding)
     {
         public string Key { get; } = key;
 
-        public string Namespace { get; } = @namespace;
+        public EventReference Regarding { get; } = regarding;
 
         /// <summary>The created Event's name; null until the POST succeeded (and after it failed).</summary>
         public string? Name { get; set; }
@@ -437,6 +517,15 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
         public bool CreateFailed { get; set; }
     }
 
-    /// <param name="CreateBody">The Event to POST; null: PATCH the entry's series.</param>
-    private sealed record Pending(Entry Entry, JsonObject? CreateBody);
+    /// <summary>One queued send (compared by reference: it is tracked until the sender takes it).</summary>
+    /// <param name="createBody">The Event to POST; null: PATCH the entry's series.</param>
+    private sealed class Pending(Entry entry, JsonObject? createBody)
+    {
+        public Entry Entry { get; } = entry;
+
+        public JsonObject? CreateBody { get; } = createBody;
+
+        /// <summary>Dropped by <see cref="DropQueued"/>; changes under the recorder's lock.</summary>
+        public bool Dropped { get; set; }
+    }
 }

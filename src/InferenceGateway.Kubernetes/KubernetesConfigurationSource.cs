@@ -268,6 +268,9 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         }
 
         _synced.TrySetResult();
+
+        // The leader's decisions are computed once per pass and feed both the Events and the status write.
+        DesiredConditions? desired = null;
         if (_events is not null)
         {
             var changes = Volatile.Read(ref _leadershipChanges);
@@ -281,7 +284,8 @@ public sealed class KubernetesConfigurationSource : BackgroundService
 
             if (_leadership.IsLeader)
             {
-                ReportTransitions(_events, pool, models, build);
+                desired = Desired(pool, models, build);
+                ReportTransitions(_events, pool, desired);
             }
             else
             {
@@ -291,7 +295,8 @@ public sealed class KubernetesConfigurationSource : BackgroundService
 
         if (_writesStatus && _leadership.IsLeader)
         {
-            await WriteStatusAsync(pool as Api.V1Alpha1.InferencePool, [.. models.OfType<Api.V1Alpha1.InferenceModel>()], build, cancellationToken).ConfigureAwait(false);
+            desired ??= Desired(pool, models, build);
+            await WriteStatusAsync(pool as Api.V1Alpha1.InferencePool, desired, cancellationToken).ConfigureAwait(false);
         }
 
         Interlocked.Increment(ref _reconcileCount);
@@ -359,67 +364,61 @@ public sealed class KubernetesConfigurationSource : BackgroundService
         _podsTask = Task.CompletedTask;
     }
 
+    /// <summary>The conditions of this pass; a synthetic (pool-less) pool is no object, so it gets none.</summary>
+    private DesiredConditions Desired(KubernetesObject? pool, IReadOnlyList<KubernetesObject> models, SnapshotBuildResult build) =>
+        StatusConditions.Desired(_synthetic is null ? pool : null, models, build);
+
     /// <summary>
     /// Events for the leader's decisions that changed: the pool's readiness (NoReadyEndpoints, InvalidPool, Ready) and
     /// each model's acceptance (ModelNameConflict and the other rejection reasons, Accepted), for every pool version.
-    /// A synthetic (pool-less) pool is no object, so it has no events.
     /// </summary>
-    private void ReportTransitions(ConditionEvents events, KubernetesObject? pool, IReadOnlyList<KubernetesObject> models, SnapshotBuildResult build)
+    private static void ReportTransitions(ConditionEvents events, KubernetesObject? pool, DesiredConditions desired)
     {
         var poolRef = pool switch
         {
-            _ when _synthetic is not null => null,
             Api.V1Alpha1.InferencePool p => EventReference.To(p, Api.V1Alpha1.InferencePool.GroupVersion, Api.V1Alpha1.InferencePool.KindName),
             InferencePool p => EventReference.To(p, InferencePool.GroupVersion, InferencePool.KindName),
             Api.V1.InferencePool p => EventReference.To(p, Api.V1.InferencePool.GroupVersion, Api.V1.InferencePool.KindName),
             _ => null,
         };
-        if (poolRef is not null)
+        if (poolRef is not null && desired.Pool is { } ready)
         {
-            events.Observe(poolRef, StatusConditions.ForPool(pool!, build.Snapshot, build.Errors), (pool as Api.V1Alpha1.InferencePool)?.Status?.Conditions);
+            events.Observe(poolRef, ready, (pool as Api.V1Alpha1.InferencePool)?.Status?.Conditions);
         }
 
-        if (build.Snapshot is { } snapshot)
+        foreach (var (model, accepted) in desired.Models)
         {
-            foreach (var model in models)
+            switch (model)
             {
-                switch (model)
-                {
-                    case Api.V1Alpha1.InferenceModel m when StatusConditions.ForModel(m, snapshot) is { } desired:
-                        events.Observe(EventReference.To(m, Api.V1Alpha1.InferenceModel.GroupVersion, Api.V1Alpha1.InferenceModel.KindName), desired, m.Status?.Conditions);
-                        break;
-                    case InferenceModel m when StatusConditions.ForModel(m, snapshot) is { } desired:
-                        events.Observe(EventReference.To(m, InferenceModel.GroupVersion, InferenceModel.KindName), desired, m.Status?.Conditions);
-                        break;
-                }
+                case Api.V1Alpha1.InferenceModel m:
+                    events.Observe(EventReference.To(m, Api.V1Alpha1.InferenceModel.GroupVersion, Api.V1Alpha1.InferenceModel.KindName), accepted, m.Status?.Conditions);
+                    break;
+                case InferenceModel m:
+                    events.Observe(EventReference.To(m, InferenceModel.GroupVersion, InferenceModel.KindName), accepted, m.Status?.Conditions);
+                    break;
             }
         }
 
         events.Complete();
     }
 
-    private async Task WriteStatusAsync(Api.V1Alpha1.InferencePool? pool, List<Api.V1Alpha1.InferenceModel> models, SnapshotBuildResult build, CancellationToken cancellationToken)
+    private async Task WriteStatusAsync(Api.V1Alpha1.InferencePool? pool, DesiredConditions desired, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var group = $"apis/{Api.V1Alpha1.InferencePool.Group}/{Api.V1Alpha1.InferencePool.Version}/namespaces/{Uri.EscapeDataString(_options.PoolNamespace)}";
-        if (build.Snapshot is not null)
+        foreach (var (model, accepted) in desired.Models)
         {
-            foreach (var model in models)
+            if (model is Api.V1Alpha1.InferenceModel m)
             {
-                var desired = StatusConditions.ForModel(model, build.Snapshot);
-                if (desired is not null)
-                {
-                    await WriteConditionsAsync($"{group}/inferencemodels/{Uri.EscapeDataString(model.Metadata.Name ?? "")}",
-                        model.Metadata.ResourceVersion, StatusConditions.Merge(model.Status?.Conditions, desired, now), cancellationToken).ConfigureAwait(false);
-                }
+                await WriteConditionsAsync($"{group}/inferencemodels/{Uri.EscapeDataString(m.Metadata.Name ?? "")}",
+                    m.Metadata.ResourceVersion, StatusConditions.Merge(m.Status?.Conditions, accepted, now), cancellationToken).ConfigureAwait(false);
             }
         }
 
-        if (pool is not null)
+        if (pool is not null && desired.Pool is { } ready)
         {
-            var desired = StatusConditions.ForPool(pool, build.Snapshot, build.Errors);
             await WriteConditionsAsync($"{group}/inferencepools/{Uri.EscapeDataString(pool.Metadata.Name ?? "")}",
-                pool.Metadata.ResourceVersion, StatusConditions.Merge(pool.Status?.Conditions, desired, now), cancellationToken).ConfigureAwait(false);
+                pool.Metadata.ResourceVersion, StatusConditions.Merge(pool.Status?.Conditions, ready, now), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -93,6 +93,13 @@ public sealed class LeaseLeadership : BackgroundService, ILeadership
         _isLeader = value;
         KubernetesLog.LeadershipChanged(_logger, _options.LeaderElection.Identity, value);
         var lease = new EventReference("coordination.k8s.io/v1", "Lease", _options.EffectiveLeaseNamespace, _options.EffectiveLeaseName, null);
+        if (!value)
+        {
+            // What this replica decided while leading and has not sent yet is stale now (the next leader reports from
+            // the objects); only the election's own events still go out, this one included.
+            _events.DropQueued(lease);
+        }
+
         _events.Normal(lease, LeaderElectionReason, value ? "Acquire" : "Release",
             value ? $"{_options.LeaderElection.Identity} became leader" : $"{_options.LeaderElection.Identity} stopped leading");
         LeadershipChanged?.Invoke(value);

@@ -21,12 +21,47 @@ public static class StatusConditionNames
 }
 
 /// <summary>
+/// The conditions the leader wants in one reconcile pass, computed once and then both reported as Events (transitions
+/// only) and, for v1alpha1, written as status.
+/// </summary>
+/// <param name="Pool">The pool's Ready condition; null when there is no pool object (none found, or pool-less mode).</param>
+/// <param name="Models">The Accepted condition of each model of the served pool, in the order the models were given.</param>
+internal sealed record DesiredConditions(Condition? Pool, IReadOnlyList<(KubernetesObject Model, Condition Accepted)> Models);
+
+/// <summary>
 /// Computes the conditions the picker wants on its pool and models (pure) and merges one into an existing list the
 /// way metav1 conditions work: lastTransitionTime changes only when the status value changes, other condition
 /// types are left alone, and an unchanged condition means no write at all.
 /// </summary>
 internal static class StatusConditions
 {
+    /// <summary>
+    /// Every condition one pass decides: the pool's Ready (when <paramref name="pool"/> is an object) and the Accepted
+    /// of each v1alpha1 or v1alpha2 model of the served pool (none when the pool cannot be served).
+    /// </summary>
+    public static DesiredConditions Desired(KubernetesObject? pool, IReadOnlyList<KubernetesObject> models, SnapshotBuildResult build)
+    {
+        var accepted = new List<(KubernetesObject, Condition)>();
+        if (build.Snapshot is { } snapshot)
+        {
+            foreach (var model in models)
+            {
+                var desired = model switch
+                {
+                    InferenceModel m => ForModel(m, snapshot),
+                    Api.V1Alpha2.InferenceModel m => ForModel(m, snapshot),
+                    _ => null,
+                };
+                if (desired is not null)
+                {
+                    accepted.Add((model, desired));
+                }
+            }
+        }
+
+        return new DesiredConditions(pool is null ? null : ForPool(pool, build.Snapshot, build.Errors), accepted);
+    }
+
     /// <summary>The Accepted condition for a model of the served pool; null when the model is not the pool's.</summary>
     public static Condition? ForModel(InferenceModel model, DatastoreSnapshot snapshot) =>
         snapshot.Pool is null || !SnapshotBuilder.ReferencesPool(model, snapshot.Pool)

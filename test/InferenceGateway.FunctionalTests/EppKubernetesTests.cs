@@ -59,4 +59,34 @@ public sealed class EppKubernetesTests
 
         Assert.Equal(expected, last!.LbMetadata(EppCluster.Destination));
     }
+
+    [Fact]
+    public async Task Epp_EmitEventsFalse_NoEventReachesTheApiServer()
+    {
+        await using var api = await FakeKubernetesApiServer.StartAsync();
+        using var folder = new TempConfigFolder();
+        var kubeconfig = api.WriteKubeconfig(folder.Path, Namespace);
+        // A pool whose only pod is not Ready: the leader decides NoReadyEndpoints, a transition it would report.
+        ApplyYaml(api, ManifestYaml.Join(
+            ManifestYaml.Pool(Pool, 8000, Namespace, Labels),
+            ManifestYaml.Pod("llama-0", "127.0.0.1", Labels, Namespace, ready: "False")));
+
+        await using var cluster = await EppCluster.StartEppOnlyAsync(
+            new Dictionary<string, string> { ["POD_NAME"] = "epp-0" },
+            "--pool-name", Pool, "--pool-namespace", Namespace, "--kubeconfig", kubeconfig, "--ha-enable-leader-election", "--emit-events=false");
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(PoolReadyReason(api) == StatusConditionNames.ReasonNoReadyEndpoints),
+            EppCluster.StartTimeout,
+            () => $"the leader never wrote the pool's status\n{cluster.Epp.Output}");
+        // A stop sends what is still queued (and "stopped leading") before the process exits.
+        cluster.Epp.Terminate();
+        Assert.Equal(0, await cluster.Epp.WaitForExitAsync(EppCluster.StartTimeout));
+
+        Assert.Empty(api.StoredEvents);
+        Assert.Equal(0, api.RefusedEventWriteCount);
+    }
+
+    private static string? PoolReadyReason(FakeKubernetesApiServer api) =>
+        (api.Get("inferencepools", Namespace, Pool)?["status"]?["conditions"] as System.Text.Json.Nodes.JsonArray)?
+            .FirstOrDefault(c => c?["type"]?.GetValue<string>() == "Ready")?["reason"]?.GetValue<string>();
 }

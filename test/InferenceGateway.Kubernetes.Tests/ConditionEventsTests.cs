@@ -112,5 +112,9 @@ public sealed class ConditionEventsTests
         public void Normal(EventReference regarding, string reason, string action, string note) => Events.Add(("Normal", reason, note));
 
         public void Warning(EventReference regarding, string reason, string action, string note) => Events.Add(("Warning", reason, note));
+
+        public void DropQueued(EventReference keep)
+        {
+        }
     }
 }

@@ -155,6 +155,7 @@ public sealed class DeployManifestTests
         Assert.Equal("/config/default-plugins.yaml", ArgValue(args, "--config-file"));
         Assert.DoesNotContain("--ha-enable-leader-election", args);
         Assert.DoesNotContain(args, a => a.StartsWith("--metrics-endpoint-auth", StringComparison.Ordinal));
+        Assert.DoesNotContain(args, a => a.StartsWith("--emit-events", StringComparison.Ordinal)); // on by default
         var deployment = Single(documents, "Deployment");
         Assert.Equal(1, deployment["spec"]!["replicas"]!.GetValue<long>());
         Assert.Equal("ghcr.io/inference-gateway/inference-gateway:0.1.0", deployment["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.ToString());
@@ -341,6 +342,16 @@ public sealed class DeployManifestTests
         Assert.DoesNotContain(documents, d => d["kind"]!.ToString() is "ClusterRole" or "ClusterRoleBinding" or "Secret");
         Assert.Null(Single(documents, "ServiceMonitor")["spec"]!["endpoints"]![0]!["authorization"]);
         AssertRbac(documents, "demo-epp", expectMetricsAuth: false);
+    }
+
+    [Fact]
+    public void HelmChart_EmitEventsFalse_PassesTheFlag()
+    {
+        var documents = RenderChart(Override("""{"inferenceExtension":{"emitEvents":false}}"""));
+
+        var args = AssertEpp(documents, "demo-epp", extProcPort: 9002);
+        Assert.Single(args, a => a.StartsWith("--emit-events", StringComparison.Ordinal));
+        Assert.Contains("--emit-events=false", args);
     }
 
     [Fact]

@@ -290,6 +290,62 @@ public sealed class KubernetesEventsTests
     }
 
     [Fact]
+    public async Task Record_QueueOverflowsAgainAfterDraining_WarnsOncePerOverflow()
+    {
+        await using var cluster = await KubernetesTestCluster.StartAsync();
+        using var api = new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(cluster.KubeconfigPath, null), "replica-a");
+        var logger = new RecordingLogger<KubernetesEventRecorder>();
+        using var recorder = new KubernetesEventRecorder(api, new EventRecorderOptions { QueueCapacity = 2, ReportingInstance = "replica-a" },
+            TimeProvider.System, logger); // not started yet: nothing drains the queue
+        const int QueueFull = 2021;
+
+        for (var i = 0; i < 5; i++)
+        {
+            recorder.Warning(SomeModel, "InvalidPool", "Reconcile", $"first {i}");
+        }
+
+        Assert.Equal(3, recorder.DroppedCount);
+        Assert.Equal(1, logger.Count(QueueFull)); // one warning for the whole overflow
+
+        await recorder.StartAsync(CancellationToken.None);
+        await Wait.UntilAsync(() => recorder.SentCount == 2 && recorder.QueuedCount == 0, "the queue drained");
+        await recorder.StopAsync(CancellationToken.None); // nothing drains the queue again
+        for (var i = 0; i < 5; i++)
+        {
+            recorder.Warning(SomeModel, "InvalidPool", "Reconcile", $"second {i}");
+        }
+
+        Assert.Equal(6, recorder.DroppedCount);
+        Assert.Equal(2, logger.Count(QueueFull)); // the second overflow is news again
+        Assert.All(logger.Entries.Where(e => e.Id.Id == QueueFull), e => Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, e.Level));
+    }
+
+    [Fact]
+    public async Task DropQueued_EventsStillQueued_DroppedExceptThoseAboutTheKeptObject()
+    {
+        await using var cluster = await KubernetesTestCluster.StartAsync();
+        using var api = new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(cluster.KubeconfigPath, null), "replica-a");
+        using var recorder = new KubernetesEventRecorder(api, new EventRecorderOptions { ReportingInstance = "replica-a" },
+            TimeProvider.System, NullLogger<KubernetesEventRecorder>.Instance); // not started yet: everything stays queued
+        var lease = new EventReference("coordination.k8s.io/v1", "Lease", Namespace, $"{PoolName}-epp-leader", null);
+        recorder.Normal(lease, LeaseLeadership.LeaderElectionReason, "Acquire", "replica-a became leader");
+        recorder.Warning(SomeModel, "NoReadyEndpoints", "Reconcile", "0 ready endpoints");
+
+        recorder.DropQueued(lease);
+        recorder.Normal(lease, LeaseLeadership.LeaderElectionReason, "Release", "replica-a stopped leading");
+        await recorder.StartAsync(CancellationToken.None);
+        // A dropped event was never posted, so it is not deduplicated away when it is recorded again.
+        recorder.Warning(SomeModel, "NoReadyEndpoints", "Reconcile", "0 ready endpoints");
+
+        await Wait.UntilAsync(() => cluster.Server.EventCreateCount == 3, "three events were created");
+        Assert.Equal(
+            ["replica-a became leader", "replica-a stopped leading", "0 ready endpoints"],
+            cluster.Server.StoredEvents.Select(e => e["note"]!.GetValue<string>()));
+        Assert.Equal(1, recorder.DiscardedCount);
+        await recorder.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public void CutNote_LongerThanOneKilobyte_CutToOneKilobyteOfUtf8WithMarker()
     {
         var note = new string('é', 900); // 1800 UTF-8 bytes
@@ -516,6 +572,47 @@ public sealed class KubernetesEventsTests
         Assert.Equal(
             [("replica-a", StatusConditionNames.ReasonNoReadyEndpoints), ("replica-b", StatusConditionNames.ReasonReady)],
             poolEvents.Select(e => (e["reportingInstance"]!.GetValue<string>(), e["reason"]!.GetValue<string>())));
+    }
+
+    [Fact]
+    public async Task LeadershipLost_ConditionEventsStillQueued_DroppedButStoppedLeadingSent()
+    {
+        await using var cluster = await KubernetesTestCluster.StartAsync();
+        ApplyPoolAndPod(cluster, ready: "False");
+        // The recorder does not send yet: what the leader decides stays queued, as behind a slow API server.
+        var replica = await cluster.StartReplicaAsync(cluster.Options("replica-a", leaderElection: true), startEvents: false);
+        await Wait.UntilAsync(() => replica.Lease!.IsLeader && replica.Events.QueuedCount == 2, "the lease event and the pool's NoReadyEndpoints are queued");
+
+        await replica.Lease!.StopAsync(CancellationToken.None); // leadership lost
+        await replica.Events.StartAsync(CancellationToken.None);
+        await FlushAsync(cluster, replica.Events);
+
+        Assert.Empty(EventsAbout(cluster, "InferencePool", PoolName));
+        Assert.Equal(
+            ["replica-a became leader", "replica-a stopped leading"],
+            EventsAbout(cluster, "Lease", $"{PoolName}-epp-leader").Select(e => e["note"]!.GetValue<string>()));
+        Assert.Equal(1, replica.Events.DiscardedCount);
+    }
+
+    [Fact]
+    public async Task EmitEventsOff_LeaderWithTransitions_NoEventReachesTheServer()
+    {
+        await using var cluster = await KubernetesTestCluster.StartAsync();
+        ApplyPoolAndPod(cluster, ready: "False");
+        ApplyModel(cluster, "chat", "chat", "2025-01-01T00:00:00Z");
+        var options = cluster.Options("replica-a", leaderElection: true);
+        options.EmitEvents = false;
+
+        var replica = await cluster.StartReplicaAsync(options);
+
+        await Wait.UntilAsync(() => replica.Lease!.IsLeader
+            && Condition(cluster, "inferencepools", PoolName, "Ready")?["reason"]?.GetValue<string>() == StatusConditionNames.ReasonNoReadyEndpoints
+            && Condition(cluster, "inferencemodels", "chat") is not null, "the leader wrote the pool's and the model's status");
+        await replica.Lease!.StopAsync(CancellationToken.None); // "stopped leading" would be an event too
+        await FlushAsync(cluster, replica.Events); // the recorder itself works: everything before the sentinel was nothing
+
+        Assert.Equal(["Sentinel"], cluster.Server.StoredEvents.Select(e => e["reason"]!.GetValue<string>()));
+        Assert.Equal(0, cluster.Server.RefusedEventWriteCount);
     }
 
     // ---- Helpers ----

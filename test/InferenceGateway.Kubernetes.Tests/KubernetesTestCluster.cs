@@ -72,7 +72,9 @@ internal sealed class KubernetesTestCluster : IAsyncDisposable
 
     /// <summary>Starts one picker replica (informers + datastore, and leader election when enabled) and waits for its sync.</summary>
     /// <param name="events">Options of the replica's event recorder (its instance is the identity); null: the defaults.</param>
-    public async Task<Replica> StartReplicaAsync(KubernetesSourceOptions? options = null, bool waitForSync = true, TimeProvider? time = null, EventRecorderOptions? events = null)
+    /// <param name="startEvents">False: the event recorder is not started, so events stay queued until the test starts it.</param>
+    public async Task<Replica> StartReplicaAsync(KubernetesSourceOptions? options = null, bool waitForSync = true, TimeProvider? time = null, EventRecorderOptions? events = null,
+        bool startEvents = true)
     {
         options ??= Options();
         var api = new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(options.KubeconfigPath, options.KubeconfigContext), options.LeaderElection.Identity);
@@ -91,7 +93,11 @@ internal sealed class KubernetesTestCluster : IAsyncDisposable
         var source = new KubernetesConfigurationSource(options, api, datastore, leadership, time ?? TimeProvider.System, NullLogger<KubernetesConfigurationSource>.Instance, recorder);
         var replica = new Replica(api, datastore, source, lease, recorder);
         _replicas.Add(replica);
-        await recorder.StartAsync(CancellationToken.None);
+        if (startEvents)
+        {
+            await recorder.StartAsync(CancellationToken.None);
+        }
+
         if (lease is not null)
         {
             await lease.StartAsync(CancellationToken.None);

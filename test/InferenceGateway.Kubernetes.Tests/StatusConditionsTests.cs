@@ -1,4 +1,7 @@
 using InferenceGateway.Api.Meta;
+using InferenceGateway.Api.Serialization;
+using InferenceGateway.Core.Datastore;
+using InferenceGateway.TestSupport;
 
 namespace InferenceGateway.Kubernetes.Tests;
 
@@ -54,6 +57,43 @@ public sealed class StatusConditionsTests
         var merged = StatusConditions.Merge([other], Make("True"), Now)!;
 
         Assert.Equal(["ResolvedRefs", "Ready"], merged.Select(c => c.Type));
+    }
+
+    [Fact]
+    public void Desired_PoolWithConflictingModels_PoolReadyAndOneAcceptedPerModelOfThePool()
+    {
+        var labels = new Dictionary<string, string> { ["app"] = "llama" };
+        var read = ManifestReader.Read(ManifestYaml.Join(
+            ManifestYaml.Pool("llama", 8000, "serving", labels),
+            ManifestYaml.Pod("vllm-0", "10.0.0.10", labels, "serving"),
+            ManifestYaml.Model("chat", "chat", "llama", "serving", created: Earlier),
+            ManifestYaml.Model("chat-new", "chat", "llama", "serving", created: Now),
+            ManifestYaml.Model("elsewhere", "other", "another-pool", "serving")), "test");
+        Assert.True(read.IsValid, string.Join("\n", read.Errors));
+        var objects = read.Documents.Select(d => d.Object).ToList();
+        var build = SnapshotBuilder.Build(SnapshotInputs.FromResources(objects), new PoolSelection("llama", "serving"));
+        var models = objects.Where(o => o is Api.V1Alpha1.InferenceModel).ToList();
+
+        var desired = StatusConditions.Desired(objects[0], models, build);
+
+        Assert.Equal(("Ready", "True", StatusConditionNames.ReasonReady), (desired.Pool!.Type, desired.Pool.Status, desired.Pool.Reason));
+        Assert.Equal(
+            [("chat", "True", StatusConditionNames.ReasonAccepted), ("chat-new", "False", ModelConditionReasons.ModelNameConflict)],
+            desired.Models.Select(m => (m.Model.Metadata.Name!, m.Accepted.Status, m.Accepted.Reason)));
+        Assert.All(desired.Models, m => Assert.Equal(StatusConditionNames.Accepted, m.Accepted.Type));
+    }
+
+    [Fact]
+    public void Desired_NoPoolObject_NoPoolConditionAndUnservableModelsGetNone()
+    {
+        var read = ManifestReader.Read(ManifestYaml.Model("chat", "chat", "llama", "serving"), "test");
+        var objects = read.Documents.Select(d => d.Object).ToList();
+        var build = SnapshotBuilder.Build(SnapshotInputs.FromResources(objects), new PoolSelection("llama", "serving"));
+
+        var desired = StatusConditions.Desired(null, objects, build);
+
+        Assert.Null(desired.Pool);
+        Assert.Empty(desired.Models);
     }
 
     [Theory]

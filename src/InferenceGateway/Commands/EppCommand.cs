@@ -23,6 +23,7 @@ internal static class EppCommand
         var endpointPorts = new Option<string?>("--endpoint-target-ports") { Description = "Pool-less mode: the model-server ports of every selected pod, comma separated (each is its own endpoint)" };
         var kubeconfig = new Option<string?>("--kubeconfig") { Description = "A kubeconfig file (default: in-cluster service account)" };
         var leaderElection = new Option<bool>("--ha-enable-leader-election") { Description = "Elect a leader (Lease) among replicas; only the leader writes status" };
+        var emitEvents = new Option<bool>("--emit-events") { Description = "Kubernetes source: the leader reports its decisions (and leader election) as events.k8s.io Events; --emit-events=false sends none", DefaultValueFactory = _ => true };
         var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "0.0.0.0" };
         var grpcPort = new Option<int>("--grpc-port") { Description = "ext_proc port (0 = any free port; the bound address is printed)", DefaultValueFactory = _ => 9002 };
         var healthPort = new Option<int>("--grpc-health-port") { Description = "gRPC health port", DefaultValueFactory = _ => 9003 };
@@ -43,7 +44,7 @@ internal static class EppCommand
         var assumeFullDuplex = new Option<bool>("--assume-full-duplex") { Description = "Treat request and response bodies as FULL_DUPLEX_STREAMED when the gateway sends no protocol_config (Envoy 1.33)" };
 
         var command = new Command("epp", "Run the endpoint picker for Envoy (ext_proc gRPC, gRPC health, Prometheus metrics).");
-        foreach (var option in new Option[] { config, poolName, poolNamespace, poolGroup, poolVersion, endpointSelector, endpointPorts, kubeconfig, leaderElection, host, grpcPort, healthPort, metricsPort, destinationHeader, primaryOnly, secureServing, certPath, certReload, schedulerConfig, schedulerConfigText, schedulerProfile, staleness, maxBody, metricsAuth, logLevel, verbosity, assumeFullDuplex })
+        foreach (var option in new Option[] { config, poolName, poolNamespace, poolGroup, poolVersion, endpointSelector, endpointPorts, kubeconfig, leaderElection, emitEvents, host, grpcPort, healthPort, metricsPort, destinationHeader, primaryOnly, secureServing, certPath, certReload, schedulerConfig, schedulerConfigText, schedulerProfile, staleness, maxBody, metricsAuth, logLevel, verbosity, assumeFullDuplex })
         {
             command.Options.Add(option);
         }
@@ -80,6 +81,7 @@ internal static class EppCommand
                         EndpointTargetPorts = ParsePorts(parseResult.GetValue(endpointPorts)),
                         KubeconfigPath = parseResult.GetValue(kubeconfig),
                         LeaderElection = new LeaderElectionOptions { Enabled = parseResult.GetValue(leaderElection) },
+                        EmitEvents = parseResult.GetValue(emitEvents),
                     };
                     kubernetes.Validate();
                 }
