@@ -147,7 +147,10 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
         _time = time;
         _logger = logger;
         _reportingInstance = Cut(string.IsNullOrEmpty(options.ReportingInstance) ? Environment.MachineName : options.ReportingInstance, MaxFieldLength);
-        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity)
+        // QueueCapacity bounds the events waiting to be sent (_queued). The channel has room for as many again: the
+        // events DropQueued dropped stay in it until the sender skips them, and must not crowd out the ones recorded
+        // after (the "stopped leading" that follows a drop of a full queue).
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions((int)Math.Min(2L * options.QueueCapacity, int.MaxValue))
         {
             FullMode = BoundedChannelFullMode.Wait, // with TryWrite: false when full, so a drop is noticed
             SingleReader = true,
@@ -465,12 +468,12 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
     // Caller holds _gate. False: the queue is full and the event is dropped.
     private bool TryQueue(Pending pending)
     {
-        if (_overflowing && _queue.Reader.Count <= _options.QueueCapacity / 2)
+        if (_overflowing && _queued.Count <= _options.QueueCapacity / 2)
         {
             _overflowing = false; // drained well below the limit: the next overflow is news again
         }
 
-        if (_queue.Writer.TryWrite(pending))
+        if (_queued.Count < _options.QueueCapacity && _queue.Writer.TryWrite(pending))
         {
             _queued.Add(pending);
             return true;

@@ -321,6 +321,30 @@ public sealed class KubernetesEventsTests
     }
 
     [Fact]
+    public async Task DropQueued_QueueFullWhenLeadershipLost_StoppedLeadingStillQueuedAndSent()
+    {
+        // Behind a slow API server the queue can be full when leadership goes: the dropped events must make room for
+        // "stopped leading", not keep taking up the queue until the sender skips them.
+        await using var cluster = await KubernetesTestCluster.StartAsync();
+        using var api = new KubernetesApiClient(KubernetesApiClient.LoadConfiguration(cluster.KubeconfigPath, null), "replica-a");
+        using var recorder = new KubernetesEventRecorder(api, new EventRecorderOptions { QueueCapacity = 2, ReportingInstance = "replica-a" },
+            TimeProvider.System, NullLogger<KubernetesEventRecorder>.Instance); // not started yet: nothing drains the queue
+        var lease = new EventReference("coordination.k8s.io/v1", "Lease", Namespace, $"{PoolName}-epp-leader", null);
+        recorder.Warning(SomeModel, "NoReadyEndpoints", "Reconcile", "0 ready endpoints");
+        recorder.Warning(SomeModel, "ModelNameConflict", "Reconcile", "modelName \"chat\" is taken");
+
+        recorder.DropQueued(lease);
+        recorder.Normal(lease, LeaseLeadership.LeaderElectionReason, "Release", "replica-a stopped leading");
+
+        Assert.Equal(0, recorder.DroppedCount);
+        Assert.Equal(2, recorder.DiscardedCount);
+        await recorder.StartAsync(CancellationToken.None);
+        await Wait.UntilAsync(() => cluster.Server.EventCreateCount == 1 && recorder.QueuedCount == 0, "the queue drained");
+        Assert.Equal(["replica-a stopped leading"], cluster.Server.StoredEvents.Select(e => e["note"]!.GetValue<string>()));
+        await recorder.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task DropQueued_EventsStillQueued_DroppedExceptThoseAboutTheKeptObject()
     {
         await using var cluster = await KubernetesTestCluster.StartAsync();
