@@ -39,16 +39,18 @@ internal static class BuiltInProfiles
         // Blended as one bounded score among the reference mix's, it keeps its placement below the limit, and the
         // prefix weight holds affinity at the limit, where the queue and KV scorers only degrade the pick. The
         // weights are the ones measured robust in docs/benchmarks.md ("The blend"); LoRA affinity is weighted up
-        // because the blend dilutes the cost model's LoRA term.
+        // because the blend dilutes the cost model's LoRA term, and like that term it ignores models no endpoint
+        // has as an adapter (base-model requests). Unknown metrics rank last in the cost model alone; here the
+        // prefix score would count them, so they are filtered out while any endpoint has metrics.
         yield return new SchedulerProfile(
             Default,
-            [],
+            [new KnownMetricsFilter(KnownMetricsFilter.Type)],
             [
                 new(new QueueScorer(QueueScorer.Type), 1),
                 new(new KvCacheUtilizationScorer(KvCacheUtilizationScorer.Type), 2),
                 new(new PrefixCacheScorer(PrefixCacheScorer.Type), 3),
                 new(new PrefillCostScorer(PrefillCostScorer.Type, new PrefillCostOptions()), 3),
-                new(new LoraAffinityScorer(LoraAffinityScorer.Type), 4),
+                new(new LoraAffinityScorer(LoraAffinityScorer.Type, knownAdaptersOnly: true), 4),
             ],
             new MaxScorePicker(MaxScorePicker.Type, max));
 

@@ -4,15 +4,17 @@ using static InferenceGateway.Core.Tests.Scheduling.SchedulingTestData;
 namespace InferenceGateway.Core.Tests.Scheduling;
 
 /// <summary>
-/// Edge cases of the blend against the cost model alone. Two known gaps of the blend are left out (they would fail;
-/// see the review report): an endpoint with unknown metrics that holds the prefix outranks a known one, and
-/// lora-affinity-scorer steers base-model traffic away from endpoints whose adapter slots are full.
+/// Edge cases of the blend against the cost model alone: an endpoint with unknown metrics that holds the prefix
+/// (the blend's known-metrics-filter), base-model traffic and endpoints whose adapter slots are full (its
+/// lora-affinity-scorer ignores models no endpoint has as an adapter), an empty prompt.
 /// </summary>
 public class DefaultBlendEdgeTests
 {
     [Theory]
     [InlineData(BuiltInProfiles.PrefillCost, 0.5)]
     [InlineData(BuiltInProfiles.PrefillCost, 0.8)]
+    [InlineData(BuiltInProfiles.Default, 0.5)]
+    [InlineData(BuiltInProfiles.Default, 0.8)]
     public void Schedule_UnknownMetricsHoldingThePrefix_KnownEndpointFirst(string profile, double kv)
     {
         var prompt = Text(5, 64 * 40);
@@ -29,6 +31,7 @@ public class DefaultBlendEdgeTests
     [InlineData(BuiltInProfiles.PrefillCost, 40)]
     [InlineData(BuiltInProfiles.Default, 40)]
     [InlineData(BuiltInProfiles.PrefillCost, 20)]
+    [InlineData(BuiltInProfiles.Default, 20)]
     public void Schedule_BaseModelPrefixHomeWithFullAdapterSlots_KeepsAffinity(string profile, int matched)
     {
         var prompt = Text(6, 64 * 40);
@@ -64,6 +67,7 @@ public class DefaultBlendEdgeTests
 
     [Theory]
     [InlineData(BuiltInProfiles.PrefillCost)]
+    [InlineData(BuiltInProfiles.Default)]
     public void Schedule_BaseModelNoPrefixModestlyMoreLoaded_FullSlotsEndpointWins(string profile)
     {
         var scheduler = Build(profile);
@@ -90,5 +94,17 @@ public class DefaultBlendEdgeTests
 
         Assert.False(result.IsRejected);
         Assert.Equal(2, PodNumber(result.Endpoints[0]));
+    }
+
+    [Fact]
+    public void Schedule_NoEndpointHasMetrics_StillServed()
+    {
+        // The filter keeps every endpoint when none has metrics: a pool whose scrapes all failed is still served.
+        var scheduler = Build(BuiltInProfiles.Default);
+
+        var result = scheduler.Schedule(Request(prompt: Text(8, 640)), [Candidate(1, null), Candidate(2, null)]);
+
+        Assert.False(result.IsRejected);
+        Assert.Equal(2, result.Endpoints.Length);
     }
 }

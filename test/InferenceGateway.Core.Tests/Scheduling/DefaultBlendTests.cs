@@ -1,4 +1,5 @@
 using InferenceGateway.Core.Scheduling;
+using InferenceGateway.Core.Scheduling.Filters;
 using InferenceGateway.Core.Scheduling.Scorers;
 using static InferenceGateway.Core.Tests.Scheduling.SchedulingTestData;
 
@@ -45,6 +46,8 @@ public class DefaultBlendTests
                 (LoraAffinityScorer.Type, 4.0),
             ],
             weights);
+        Assert.Equal([KnownMetricsFilter.Type], scheduler.Profile.Filters.Select(f => f.TypeName));
+        Assert.True(scheduler.Profile.Scorers.Select(s => s.Scorer).OfType<LoraAffinityScorer>().Single().KnownAdaptersOnly);
     }
 
     [Fact]

@@ -58,6 +58,9 @@ public class HelmSchedulerConfigTests
             chart.Profile.Scorers.Select(s => s.Scorer).OfType<PrefixCacheScorer>().Single().MaxBlocks);
         Assert.IsType<MaxScorePicker>(chart.Profile.Picker);
         Assert.Equal(builtIn.Profile.Picker.MaxEndpoints, chart.Profile.Picker.MaxEndpoints);
-        Assert.Empty(chart.Profile.Filters);
+        Assert.Equal(builtIn.Profile.Filters.Select(f => f.TypeName), chart.Profile.Filters.Select(f => f.TypeName));
+        Assert.Equal(
+            builtIn.Profile.Scorers.Select(s => s.Scorer).OfType<LoraAffinityScorer>().Single().KnownAdaptersOnly,
+            chart.Profile.Scorers.Select(s => s.Scorer).OfType<LoraAffinityScorer>().Single().KnownAdaptersOnly);
     }
 }
