@@ -18,6 +18,7 @@ public class SchedulerBenchmarks
 {
     private Scheduler _default = null!;
     private Scheduler _reference = null!;
+    private Scheduler _prefillCost = null!;
     private Scheduler _seedTree = null!;
     private EndpointCandidate[] _candidates = [];
     private SchedulingRequest _longPrompt = null!;
@@ -34,6 +35,7 @@ public class SchedulerBenchmarks
 
         _default = Create(BuiltInProfiles.Default);
         _reference = Create(BuiltInProfiles.ReferenceDefault);
+        _prefillCost = Create(BuiltInProfiles.PrefillCost);
         _seedTree = Create(BuiltInProfiles.SeedTree);
 
         // 32 KB prompt: a 24 KB shared system prompt + an 8 KB question.
@@ -42,7 +44,7 @@ public class SchedulerBenchmarks
         _noPrompt = Request(string.Empty);
 
         // Warm the index: 40 groups sharing the system prompt's first half, spread over the endpoints.
-        foreach (var scheduler in new[] { _default, _reference })
+        foreach (var scheduler in new[] { _default, _reference, _prefillCost })
         {
             for (var g = 0; g < 40; g++)
             {
@@ -58,6 +60,9 @@ public class SchedulerBenchmarks
 
     [Benchmark]
     public SchedulingResult DefaultProfile_NoPrompt() => _default.Schedule(_noPrompt, _candidates);
+
+    [Benchmark]
+    public SchedulingResult PrefillCost_8kTokenPrompt() => _prefillCost.Schedule(_longPrompt, _candidates);
 
     [Benchmark]
     public SchedulingResult ReferenceDefault_8kTokenPrompt() => _reference.Schedule(_longPrompt, _candidates);

@@ -6,12 +6,12 @@ namespace InferenceGateway.Bench.Tests;
 
 public class BuiltInSchedulerFactoryTests
 {
-    private static readonly string[] Profiles = ["round-robin", "random", "least-request", "seed-tree", "reference-default", "default"];
+    private static readonly string[] Profiles = ["round-robin", "random", "least-request", "seed-tree", "reference-default", "prefill-cost", "default"];
 
     private static SchedulerContext Context() => new(new VirtualTimeProvider(), new Random(1), [], 16, 1024);
 
     [Fact]
-    public void Names_AreTheSixBuiltInProfiles()
+    public void Names_AreTheBuiltInProfiles()
     {
         Assert.Equal(Profiles, BuiltInSchedulerFactory.Instance.Names);
     }
@@ -22,6 +22,7 @@ public class BuiltInSchedulerFactoryTests
     [InlineData("least-request")]
     [InlineData("seed-tree")]
     [InlineData("reference-default")]
+    [InlineData("prefill-cost")]
     [InlineData("default")]
     public void Create_BuiltInName_BuildsThatProfile(string name)
     {

@@ -15,7 +15,7 @@ namespace InferenceGateway.Bench.Scheduling;
 internal sealed class BuiltInSchedulerFactory : ISchedulerFactory
 {
     /// <summary>Display order of the comparison: baselines first, ours last.</summary>
-    private static readonly string[] BuiltIn = ["round-robin", "random", "least-request", "seed-tree", "reference-default", "default"];
+    private static readonly string[] BuiltIn = ["round-robin", "random", "least-request", "seed-tree", "reference-default", "prefill-cost", "default"];
 
     private readonly string? _configYaml;
     private readonly List<string> _names;

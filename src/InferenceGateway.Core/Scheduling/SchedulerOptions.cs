@@ -5,7 +5,7 @@ namespace InferenceGateway.Core.Scheduling;
 /// <summary>Scheduler settings: which profile runs, how many fallbacks, where the plugin config is.</summary>
 public sealed class SchedulerOptions
 {
-    /// <summary>Profile to run: a built-in (default, reference-default, seed-tree, random, round-robin,
+    /// <summary>Profile to run: a built-in (default, prefill-cost, reference-default, seed-tree, random, round-robin,
     /// least-request) or one defined in the config file. Null: the config's first profile, else "default".</summary>
     public string? Profile { get; set; }
 

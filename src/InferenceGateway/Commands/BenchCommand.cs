@@ -14,7 +14,7 @@ internal static class BenchCommand
 {
     /// <summary>
     /// The strategies `--mode simulate` can compare, by name: Core's built-in scheduling profiles (round-robin,
-    /// random, least-request, seed-tree, reference-default, default).
+    /// random, least-request, seed-tree, reference-default, prefill-cost, default).
     /// </summary>
     internal static ISchedulerFactory SchedulerFactory() => BuiltInSchedulerFactory.Instance;
 

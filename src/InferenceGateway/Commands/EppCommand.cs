@@ -35,7 +35,7 @@ internal static class EppCommand
         var certReload = new Option<bool>("--enable-cert-reload") { Description = "Serve a changed tls.crt/tls.key in --cert-path without a restart" };
         var schedulerConfig = new Option<string?>("--scheduler-config", "--config-file") { Description = "EndpointPickerConfig file (plugins and profiles)" };
         var schedulerConfigText = new Option<string?>("--config-text") { Description = "EndpointPickerConfig given inline, in lieu of --config-file" };
-        var schedulerProfile = new Option<string?>("--scheduler-profile") { Description = "Profile to run: a built-in (default, reference-default, seed-tree, random, round-robin, least-request) or one from --scheduler-config (default: the config's first, else default)" };
+        var schedulerProfile = new Option<string?>("--scheduler-profile") { Description = "Profile to run: a built-in (default, prefill-cost, reference-default, seed-tree, random, round-robin, least-request) or one from --scheduler-config (default: the config's first, else default)" };
         var staleness = new Option<string>("--metrics-staleness-threshold") { Description = "Endpoint metrics older than this are unknown (e.g. 2s, 500ms)", DefaultValueFactory = _ => "2s" };
         var maxBody = new Option<int?>("--max-request-body-bytes") { Description = "Largest request body accepted (larger: 413); default 64 MiB" };
         var metricsAuth = new Option<bool>("--metrics-endpoint-auth") { Description = "Kubernetes source: /metrics requires a bearer token allowed to get /metrics (TokenReview + SubjectAccessReview); off with --config", DefaultValueFactory = _ => true };

@@ -33,7 +33,7 @@ internal static class ServeCommand
         var poolName = new Option<string?>("--pool-name") { Description = "With --config: the InferencePool to serve when the files define several" };
         var poolNamespace = new Option<string?>("--pool-namespace") { Description = "With --config: namespace of --pool-name" };
         var schedulerConfig = new Option<string?>("--scheduler-config") { Description = "EndpointPickerConfig YAML (plugins and scheduling profiles), as epp takes it" };
-        var schedulerProfile = new Option<string?>("--scheduler-profile") { Description = "Profile to run: a built-in (default, reference-default, seed-tree, random, round-robin, least-request) or one from --scheduler-config (default: the config's first, else default)" };
+        var schedulerProfile = new Option<string?>("--scheduler-profile") { Description = "Profile to run: a built-in (default, prefill-cost, reference-default, seed-tree, random, round-robin, least-request) or one from --scheduler-config (default: the config's first, else default)" };
 
         var command = new Command("serve", "Run the standalone OpenAI-compatible gateway (the endpoint picker inside a reverse proxy). Without --config: a quickstart with simulated servers.");
         foreach (var option in new Option[] { config, port, adminPort, host, poolName, poolNamespace, schedulerConfig, schedulerProfile })

@@ -262,4 +262,46 @@ public class ConfigTests
         Assert.Equal(429, shed.Rejection?.StatusCode);
         Assert.Equal(2, PodNumber(placed.Endpoints[0]));
     }
+
+    [Fact]
+    public void Parse_KnownMetricsFilterAndKnownAdaptersOnly_ReachThePlugins()
+    {
+        var scheduler = FromYaml("""
+            plugins:
+            - type: known-metrics-filter
+            - type: lora-affinity-scorer
+              parameters:
+                knownAdaptersOnly: true
+            - type: max-score-picker
+            schedulingProfiles:
+            - name: p
+              plugins:
+              - pluginRef: known-metrics-filter
+              - pluginRef: lora-affinity-scorer
+              - pluginRef: max-score-picker
+            """);
+
+        Assert.IsType<KnownMetricsFilter>(Assert.Single(scheduler.Profile.Filters));
+        Assert.True(Assert.IsType<LoraAffinityScorer>(Assert.Single(scheduler.Profile.Scorers).Scorer).KnownAdaptersOnly);
+    }
+
+    [Fact]
+    public void Parse_KnownAdaptersOnlyNotABool_ClearError()
+    {
+        var error = Assert.Throws<SchedulerConfigException>(() => FromYaml("""
+            plugins:
+            - type: lora-affinity-scorer
+              parameters:
+                knownAdaptersOnly: sometimes
+            - type: max-score-picker
+            schedulingProfiles:
+            - name: p
+              plugins:
+              - pluginRef: lora-affinity-scorer
+              - pluginRef: max-score-picker
+            """));
+
+        Assert.Contains("knownAdaptersOnly", error.Message, StringComparison.Ordinal);
+        Assert.Contains("must be true or false", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -137,4 +137,20 @@ public class FilterTests
             Candidate(4, null),
         ];
     }
+
+    [Fact]
+    public void KnownMetricsFilter_SomeKnown_KeepsOnlyThose()
+    {
+        var kept = Filter(new KnownMetricsFilter("k"), Request(), Candidate(1, null), Candidate(2, Scrape(waiting: 40)), Candidate(3, Scrape()));
+
+        Assert.Equal(new[] { 2, 3 }, kept);
+    }
+
+    [Fact]
+    public void KnownMetricsFilter_NoneKnown_KeepsAll()
+    {
+        var kept = Filter(new KnownMetricsFilter("k"), Request(), Candidate(1, null), Candidate(2, null));
+
+        Assert.Equal(new[] { 1, 2 }, kept);
+    }
 }

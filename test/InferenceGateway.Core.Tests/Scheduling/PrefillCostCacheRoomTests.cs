@@ -106,7 +106,8 @@ public class PrefillCostCacheRoomTests
     public void Defaults_CacheBalanceFactor_IsFourAndOnInTheDefaultProfile()
     {
         var scheduler = Build(BuiltInProfiles.Default);
-        var scorer = Assert.IsType<PrefillCostScorer>(Assert.Single(scheduler.Profile.Scorers).Scorer);
+        var scorer = Assert.Single(scheduler.Profile.Scorers, s => s.Scorer is PrefillCostScorer).Scorer as PrefillCostScorer;
+        Assert.NotNull(scorer);
 
         Assert.Equal(4, scorer.Options.CacheBalanceFactor);
     }

@@ -115,7 +115,8 @@ public class PrefillCostSpillTargetRoomTests
     public void Defaults_SpillTargetKvLimit_IsOffInTheDefaultProfile()
     {
         var scheduler = Build(BuiltInProfiles.Default);
-        var scorer = Assert.IsType<PrefillCostScorer>(Assert.Single(scheduler.Profile.Scorers).Scorer);
+        var scorer = Assert.Single(scheduler.Profile.Scorers, s => s.Scorer is PrefillCostScorer).Scorer as PrefillCostScorer;
+        Assert.NotNull(scorer);
 
         Assert.True(scorer.Options.SpillTargetKvLimit > 1);
     }

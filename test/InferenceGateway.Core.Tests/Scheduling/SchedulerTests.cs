@@ -152,8 +152,20 @@ public class SchedulerTests
         Assert.All(Enumerable.Range(0, 4), i => Assert.Equal(0, otherModel.MatchedBlocks(i)));
     }
 
+    [Fact]
+    public void Schedule_UnknownMetricsWhileOthersKnown_DefaultLeavesItOut()
+    {
+        // The blend's known-metrics-filter: neither the pick nor a fallback while any endpoint has metrics.
+        var scheduler = Build(BuiltInProfiles.Default);
+        var candidates = new[] { Candidate(1, null), Candidate(2, Scrape(waiting: 2, running: 20, kv: 0.7)), Candidate(3, Scrape(waiting: 1, running: 30, kv: 0.6)) };
+
+        var result = scheduler.Schedule(Request(prompt: Text(3, 300)), candidates);
+
+        Assert.Equal([2, 3], result.Endpoints.Select(PodNumber).Order());
+    }
+
     [Theory]
-    [InlineData(BuiltInProfiles.Default)]
+    [InlineData(BuiltInProfiles.PrefillCost)]
     [InlineData(BuiltInProfiles.ReferenceDefault)]
     [InlineData(BuiltInProfiles.LeastRequest)]
     public void Schedule_UnknownMetrics_LastResortNotIdle(string profile)

@@ -232,4 +232,47 @@ public class ScorerTests
         Assert.Equal(1.0, scores[1], 6);
         Assert.True(scores[0] > scores[2], "a free slot beats no slot");
     }
+
+    [Fact]
+    public void LoraAffinityScorer_KnownAdaptersOnlyModelNowhere_ScoresAllAlike()
+    {
+        // A base-model request: its name is in no adapter list, so free and full adapter slots are no reason to
+        // prefer an endpoint.
+        var candidates = new[]
+        {
+            Candidate(1, Scrape(active: ["a", "b"], maxAdapters: 2)),
+            Candidate(2, Scrape(active: ["c"], maxAdapters: 2)),
+            Candidate(3, null),
+        };
+
+        var scores = Score(new LoraAffinityScorer("lora", knownAdaptersOnly: true), Request(model: "base"), null, candidates);
+
+        Assert.Equal(new[] { 1.0, 1.0, 1.0 }, scores);
+    }
+
+    [Fact]
+    public void LoraAffinityScorer_KnownAdaptersOnlyAdapterActiveSomewhere_ReferenceScores()
+    {
+        var candidates = new[]
+        {
+            Candidate(1, Scrape(active: ["a", "b"], maxAdapters: 2)),
+            Candidate(2, Scrape(active: ["c"], maxAdapters: 2)),
+            Candidate(3, Scrape(active: ["sql"], maxAdapters: 2)),
+        };
+
+        var scores = Score(new LoraAffinityScorer("lora", knownAdaptersOnly: true), Request(model: "sql"), null, candidates);
+
+        Assert.Equal(new[] { 0.0, 0.8, 1.0 }, scores);
+    }
+
+    [Fact]
+    public void LoraAffinityScorer_Default_ScoresAModelNowhereByRoom()
+    {
+        // Without the option the reference behaviour stays: room to load counts even for a model no one has.
+        var candidates = new[] { Candidate(1, Scrape(active: ["a", "b"], maxAdapters: 2)), Candidate(2, Scrape(active: ["c"], maxAdapters: 2)) };
+
+        var scores = Score(new LoraAffinityScorer("lora"), Request(model: "base"), null, candidates);
+
+        Assert.Equal(new[] { 0.0, 0.8 }, scores);
+    }
 }

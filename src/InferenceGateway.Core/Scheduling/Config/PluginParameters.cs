@@ -65,6 +65,18 @@ internal sealed class PluginParameters
         return value;
     }
 
+    public bool GetBool(string key, bool defaultValue)
+    {
+        if (!_values.TryGetValue(key, out var raw) || raw is null)
+        {
+            return defaultValue;
+        }
+
+        return raw is string text && bool.TryParse(text, out var value)
+            ? value
+            : throw Error(key, $"must be true or false, got {Describe(raw)}");
+    }
+
     public string? GetString(string key)
     {
         if (!_values.TryGetValue(key, out var raw) || raw is null)

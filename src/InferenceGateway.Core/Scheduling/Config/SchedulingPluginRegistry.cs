@@ -56,6 +56,7 @@ internal sealed class SchedulingPluginRegistry
             p.GetDouble("queueThreshold", LowLoadFilter.DefaultQueueThreshold, 0),
             p.GetDouble("kvCacheThreshold", LowLoadFilter.DefaultKvCacheThreshold, 0, 1)));
         yield return new(LeastQueueFilter.Type, (name, _, _) => new LeastQueueFilter(name));
+        yield return new(KnownMetricsFilter.Type, (name, _, _) => new KnownMetricsFilter(name));
         yield return new(LeastKvCacheFilter.Type, (name, _, _) => new LeastKvCacheFilter(name));
         yield return new(ActiveLoraFilter.Type, (name, _, _) => new ActiveLoraFilter(name));
         yield return new(CanLoadLoraFilter.Type, (name, _, _) => new CanLoadLoraFilter(name));
@@ -66,7 +67,7 @@ internal sealed class SchedulingPluginRegistry
         yield return new(QueueScorer.Type, (name, _, _) => new QueueScorer(name));
         yield return new(KvCacheUtilizationScorer.Type, (name, _, _) => new KvCacheUtilizationScorer(name));
         yield return new(KvCacheUtilizationScorer.LegacyType, (name, _, _) => new KvCacheUtilizationScorer(name));
-        yield return new(LoraAffinityScorer.Type, (name, _, _) => new LoraAffinityScorer(name));
+        yield return new(LoraAffinityScorer.Type, (name, p, _) => new LoraAffinityScorer(name, p.GetBool("knownAdaptersOnly", false)));
         yield return new(PrefixCacheScorer.Type, (name, p, _) => new PrefixCacheScorer(name, p.GetInt("maxPrefixBlocksToMatch", PrefixCacheScorer.DefaultMaxBlocks, 1, 65_536)));
         yield return new(RunningRequestsScorer.Type, (name, _, _) => new RunningRequestsScorer(name));
         yield return new(TokenLoadScorer.Type, (name, p, _) => new TokenLoadScorer(

@@ -112,7 +112,8 @@ internal sealed record PrefillCostOptions
 }
 
 /// <summary>
-/// Our default: cache affinity with a bounded spill, in prefill-token equivalents, lowest cost wins:
+/// The cost model (alone: the prefill-cost profile; blended into default): cache affinity with a bounded spill, in
+/// prefill-token equivalents, lowest cost wins:
 /// <code>
 /// Q(e)    = W + E                            queue: scraped waiting + in-flight requests the scrape has not seen
 /// spillAt = m + 2 + 4 x w + r / 4            m, w, r = mean queue, scraped waiting, running of the OTHER known endpoints
