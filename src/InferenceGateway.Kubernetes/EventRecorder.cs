@@ -233,7 +233,6 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
                     continue;
                 }
 
-                pending.Dropped = true;
                 Interlocked.Increment(ref _discarded);
                 if (pending.CreateBody is null)
                 {
@@ -245,7 +244,8 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
                 }
             }
 
-            _queued.RemoveWhere(p => p.Dropped);
+            // Out of _queued is what dropped means: the sender skips what it can no longer take from there.
+            _queued.RemoveWhere(p => p.Entry.Regarding != keep);
         }
     }
 
@@ -494,7 +494,7 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
     {
         lock (_gate)
         {
-            return _queued.Remove(pending) && !pending.Dropped;
+            return _queued.Remove(pending);
         }
     }
 
@@ -527,8 +527,5 @@ internal sealed class KubernetesEventRecorder : BackgroundService, IEventRecorde
         public Entry Entry { get; } = entry;
 
         public JsonObject? CreateBody { get; } = createBody;
-
-        /// <summary>Dropped by <see cref="DropQueued"/>; changes under the recorder's lock.</summary>
-        public bool Dropped { get; set; }
     }
 }

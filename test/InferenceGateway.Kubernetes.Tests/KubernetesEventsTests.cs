@@ -317,7 +317,7 @@ public sealed class KubernetesEventsTests
 
         Assert.Equal(6, recorder.DroppedCount);
         Assert.Equal(2, logger.Count(QueueFull)); // the second overflow is news again
-        Assert.All(logger.Entries.Where(e => e.Id.Id == QueueFull), e => Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, e.Level));
+        Assert.All(logger.Entries.Where(e => e.EventId.Id == QueueFull), e => Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, e.Level));
     }
 
     [Fact]

@@ -12,6 +12,23 @@ internal static class LoraState
 
     public static bool HasRoom(SchedulingCycle cycle, int index) =>
         cycle.Metrics(index) is { } metrics && metrics.ActiveAdapters.Count < metrics.MaxActiveAdapters;
+
+    /// <summary>
+    /// Whether any candidate has the target model active or loading, i.e. it is a known adapter. A base-model request
+    /// (its name is in no adapter list) is not, and neither is an adapter loaded nowhere yet.
+    /// </summary>
+    public static bool AnyKnows(SchedulingCycle cycle, ReadOnlySpan<int> subset)
+    {
+        for (var k = 0; k < subset.Length; k++)
+        {
+            if (IsActive(cycle, subset[k]) || IsWaiting(cycle, subset[k]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 /// <summary>Keeps endpoints where the target adapter is already active (seed: "adapter already active?").</summary>

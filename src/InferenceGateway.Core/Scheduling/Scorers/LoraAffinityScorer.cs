@@ -19,7 +19,7 @@ internal sealed class LoraAffinityScorer(string name, bool knownAdaptersOnly = f
 
     public void Score(SchedulingCycle cycle, ReadOnlySpan<int> subset, Span<double> scores)
     {
-        if (KnownAdaptersOnly && !AnyKnows(cycle, subset))
+        if (KnownAdaptersOnly && !LoraState.AnyKnows(cycle, subset))
         {
             scores[..subset.Length].Fill(1.0);
             return;
@@ -33,18 +33,5 @@ internal sealed class LoraAffinityScorer(string name, bool knownAdaptersOnly = f
                 : LoraState.IsWaiting(cycle, i) ? 0.6
                 : 0;
         }
-    }
-
-    private static bool AnyKnows(SchedulingCycle cycle, ReadOnlySpan<int> subset)
-    {
-        for (var k = 0; k < subset.Length; k++)
-        {
-            if (LoraState.IsActive(cycle, subset[k]) || LoraState.IsWaiting(cycle, subset[k]))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

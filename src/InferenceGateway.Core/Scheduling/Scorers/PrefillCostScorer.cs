@@ -161,11 +161,7 @@ internal sealed class PrefillCostScorer(string name, PrefillCostOptions options)
 
         // LoRA costs only for a known adapter: a base-model request finds its name in no adapter list, and
         // penalising endpoints without free slots would then only skew the base model's traffic.
-        var adapterKnown = false;
-        for (var k = 0; k < subset.Length && !adapterKnown; k++)
-        {
-            adapterKnown = LoraState.IsActive(cycle, subset[k]) || LoraState.IsWaiting(cycle, subset[k]);
-        }
+        var adapterKnown = LoraState.AnyKnows(cycle, subset);
 
         // The queue of every known candidate (waiting + unreported in-flight): the shortest and the sum. An
         // endpoint may exceed the mean of the others by a tolerance within which its queue costs nothing but a

@@ -1,16 +1,19 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace InferenceGateway.Core.Tests.Sources;
+namespace InferenceGateway.TestSupport;
 
-internal sealed record LogEntry(LogLevel Level, EventId EventId, string Message);
+public sealed record LogEntry(LogLevel Level, EventId EventId, string Message);
 
-/// <summary>Keeps every log line so tests can check what an operator would see.</summary>
-internal sealed class RecordingLogger<T> : ILogger<T>
+/// <summary>Keeps every log line so tests can check what an operator would see, and how often.</summary>
+public sealed class RecordingLogger<T> : ILogger<T>
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
 
     public IReadOnlyList<LogEntry> Entries => [.. _entries];
+
+    /// <summary>The entries with this event id.</summary>
+    public int Count(int eventId) => Entries.Count(e => e.EventId.Id == eventId);
 
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;
